@@ -74,3 +74,18 @@ public struct AmzDate: Sendable, Hashable, Comparable {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension AmzDate {
+    /// The system clock, now.
+    public static func now() -> AmzDate {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return AmzDate(secondsSince1970: Int64(ts.tv_sec))
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import SigV4
+import TableStore
+import Yams
+
+/// A configuration problem, reported before anything starts listening.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The YAML file's shape (`Config/dynacache.yaml` documents each member).
+struct ConfigurationFile: Decodable {
+    struct Auth: Decodable {
+        var mode: ProxyConfiguration.ClientAuthMode?
+        var keys: [String: String]?
+        var allowUnauthenticatedNonLoopback: Bool?
+    }
+    struct UpstreamCredentials: Decodable {
+        var accessKeyId: String
+        var secretAccessKey: String
+        var sessionToken: String?
+    }
+    var listen: String?
+    var adminListen: String?
+    var upstream: String?
+    var streamsUpstream: String?
+    var region: String?
+    var data: String?
+    var redis: String?
+    var upstreamCredentials: UpstreamCredentials?
+    var upstreamConnectTimeoutMs: Int64?
+    var upstreamTimeoutMs: Int64?
+    var auth: Auth?
+    var forwardOtherRequests: Bool?
+    var maxRequestBytes: Int?
+}
+
+extension ProxyConfiguration {
+    /// Applies a YAML config file's settings.
+    public mutating func apply(yaml text: String, source: String) throws {
+        let file: ConfigurationFile
+        do {
+            file = try YAMLDecoder().decode(ConfigurationFile.self, from: text)
+        } catch {
+            throw ConfigurationError("\(source): \(error)")
+        }
+        if let v = file.listen { listen = try Self.hostPort(v, "listen") }
+        if let v = file.adminListen { adminListen = try Self.hostPort(v, "adminListen") }
+        if let v = file.upstream { upstream = try Self.upstream(v) }
+        if let v = file.streamsUpstream { streamsUpstream = v }
+        if let v = file.region { region = v }
+        if let v = file.data { dataDirectory = v }
+        if let v = file.redis { redisURL = v }
+        if let c = file.upstreamCredentials {
+            upstreamCredentials = Credentials(accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken)
+        }
+        if let v = file.upstreamConnectTimeoutMs { upstreamConnectTimeoutMilliseconds = v }
+        if let v = file.upstreamTimeoutMs { upstreamTimeoutMilliseconds = v }
+        if let auth = file.auth {
+            if let v = auth.mode { clientAuth = v }
+            if let v = auth.keys { clientKeys = v }
+            if let v = auth.allowUnauthenticatedNonLoopback { allowUnauthenticatedNonLoopback = v }
+        }
+        if let v = file.forwardOtherRequests { forwardOtherRequests = v }
+        if let v = file.maxRequestBytes { maximumRequestBytes = v }
+    }
+
+    /// Applies `DYNACACHE_*` environment variables.
+    public mutating func apply(environment env: [String: String]) throws {
+        if let v = env["DYNACACHE_LISTEN"] { listen = try Self.hostPort(v, "DYNACACHE_LISTEN") }
+        if let v = env["DYNACACHE_ADMIN_LISTEN"] { adminListen = try Self.hostPort(v, "DYNACACHE_ADMIN_LISTEN") }
+        if let v = env["DYNACACHE_UPSTREAM"] { upstream = try Self.upstream(v) }
+        if let v = env["DYNACACHE_STREAMS_UPSTREAM"] { streamsUpstream = v }
+        if let v = env["DYNACACHE_REGION"] { region = v }
+        if let v = env["DYNACACHE_DATA"] { dataDirectory = v }
+        if let v = env["DYNACACHE_REDIS"] { redisURL = v }
+        if let v = env["DYNACACHE_UPSTREAM_TIMEOUT_MS"] {
+            guard let ms = Int64(v), ms > 0 else { throw ConfigurationError("DYNACACHE_UPSTREAM_TIMEOUT_MS: not a positive integer: \(v)") }
+            upstreamTimeoutMilliseconds = ms
+        }
+        if let v = env["DYNACACHE_AUTH_MODE"] {
+            guard let mode = ClientAuthMode(rawValue: v) else { throw ConfigurationError("DYNACACHE_AUTH_MODE: expected none or sigv4, got \(v)") }
+            clientAuth = mode
+        }
+        if let v = env["DYNACACHE_AUTH_KEYS"] { clientKeys = try Self.keyList(v, "DYNACACHE_AUTH_KEYS") }
+        if let v = env["DYNACACHE_FORWARD_OTHER_REQUESTS"] { forwardOtherRequests = try Self.bool(v, "DYNACACHE_FORWARD_OTHER_REQUESTS") }
+        if let v = env["DYNACACHE_ALLOW_UNAUTHENTICATED_NON_LOOPBACK"] {
+            allowUnauthenticatedNonLoopback = try Self.bool(v, "DYNACACHE_ALLOW_UNAUTHENTICATED_NON_LOOPBACK")
+        }
+        if let v = env["DYNACACHE_MAX_REQUEST_BYTES"] {
+            guard let n = Int(v), n > 0 else { throw ConfigurationError("DYNACACHE_MAX_REQUEST_BYTES: not a positive integer: \(v)") }
+            maximumRequestBytes = n
+        }
+    }
+
+    /// Checks the combination before the proxy starts.
+    public func validate() throws {
+        if clientAuth == .none && !listen.isLoopback && !allowUnauthenticatedNonLoopback {
+            throw ConfigurationError(
+                "refusing to listen on \(listen) without client authentication: set auth.mode: sigv4, or pass --allow-unauthenticated to accept any client on the network"
+            )
+        }
+        if clientAuth == .sigv4 && clientKeys.isEmpty {
+            throw ConfigurationError("auth.mode sigv4 needs at least one key in auth.keys (or DYNACACHE_AUTH_KEYS=AKID:SECRET)")
+        }
+        if let streamsUpstream, Endpoint(streamsUpstream) == nil {
+            throw ConfigurationError("streamsUpstream: not an http(s) URL: \(streamsUpstream)")
+        }
+        if maximumRequestBytes < 1024 { throw ConfigurationError("maxRequestBytes: at least 1024") }
+    }
+
+    static func hostPort(_ text: String, _ name: String) throws -> HostPort {
+        guard let hp = HostPort(text) else { throw ConfigurationError("\(name): expected HOST:PORT, got \(text)") }
+        return hp
+    }
+
+    static func upstream(_ text: String) throws -> Upstream {
+        if text == "embedded" { return .embedded }
+        guard Endpoint(text) != nil else { throw ConfigurationError("upstream: expected an http(s) URL or 'embedded', got \(text)") }
+        return .url(text)
+    }
+
+    static func bool(_ text: String, _ name: String) throws -> Bool {
+        switch text.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw ConfigurationError("\(name): expected true or false, got \(text)")
+        }
+    }
+
+    /// `AKID:SECRET,AKID2:SECRET2`.
+    static func keyList(_ text: String, _ name: String) throws -> [String: String] {
+        var keys: [String: String] = [:]
+        for pair in text.split(separator: ",") {
+            guard let colon = pair.firstIndex(of: ":") else { throw ConfigurationError("\(name): expected AKID:SECRET pairs") }
+            keys[String(pair[..<colon])] = String(pair[pair.index(after: colon)...])
+        }
+        return keys
+    }
+}

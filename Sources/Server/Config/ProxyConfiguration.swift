@@ -1,0 +1,48 @@
+import SigV4
+
+/// Everything `dynacache serve` needs to run, after the config file, `DYNACACHE_*` variables and
+/// flags have been merged (in that order, later wins).
+public struct ProxyConfiguration: Sendable {
+    /// How clients prove who they are.
+    public enum ClientAuthMode: String, Sendable, Codable {
+        /// No check: for a proxy on loopback, in front of an emulator or for development.
+        case none
+        /// AWS Signature Version 4 against `clientKeys`, as DynamoDB itself checks.
+        case sigv4
+    }
+
+    /// Where tables live.
+    public enum Upstream: Sendable, Equatable {
+        case url(String)
+        case embedded
+    }
+
+    public var listen = HostPort(host: "127.0.0.1", port: 8000)
+    public var adminListen = HostPort(host: "127.0.0.1", port: 8081)
+    public var upstream: Upstream? = nil
+    public var streamsUpstream: String? = nil
+    /// The signing region; derived from an AWS endpoint's host when not given.
+    public var region: String? = nil
+    public var dataDirectory = "./data"
+    public var redisURL = "redis://127.0.0.1:6379"
+    /// The proxy's own credentials for the upstream; the AWS environment variables when not given.
+    public var upstreamCredentials: Credentials? = nil
+    public var upstreamConnectTimeoutMilliseconds: Int64 = 2_000
+    public var upstreamTimeoutMilliseconds: Int64 = 10_000
+
+    public var clientAuth: ClientAuthMode = .none
+    /// Access key id → secret key, for `clientAuth: sigv4`.
+    public var clientKeys: [String: String] = [:]
+    /// `clientAuth: none` on a non-loopback address needs this explicit consent.
+    public var allowUnauthenticatedNonLoopback = false
+    /// Forward requests that are no DynamoDB operation (an emulator's own endpoints) verbatim.
+    /// Unset means on only with `clientAuth: none`: the proxy must never relay unverified
+    /// requests to an upstream that trusts the proxy's network position.
+    public var forwardOtherRequests: Bool? = nil
+    /// DynamoDB's largest request is 16 MB; the headroom is for JSON escaping and base64.
+    public var maximumRequestBytes = 16 * 1024 * 1024 + 1024 * 1024
+
+    public init() {}
+
+    public var effectiveForwardOtherRequests: Bool { forwardOtherRequests ?? (clientAuth == .none) }
+}

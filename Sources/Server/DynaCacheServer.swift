@@ -1,0 +1,142 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import SigV4
+import TableStore
+
+/// Runs the proxy: the data listener (DynamoDB API) and the admin listener, over one
+/// event-loop group that the upstream HTTP client shares.
+public final class DynaCacheServer: Sendable {
+    public let configuration: ProxyConfiguration
+    let group: MultiThreadedEventLoopGroup
+    let store: any TableStore
+    let logger: Logger
+    let channels: NIOLockedValueBox<[any Channel]> = NIOLockedValueBox([])
+
+    public init(configuration: ProxyConfiguration, logger: Logger, environment: [String: String]) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.logger = logger
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        do {
+            self.store = try Self.makeStore(configuration: configuration, group: group, environment: environment)
+        } catch {
+            try? group.syncShutdownGracefully()
+            throw error
+        }
+    }
+
+    static func makeStore(
+        configuration: ProxyConfiguration,
+        group: MultiThreadedEventLoopGroup,
+        environment: [String: String]
+    ) throws -> any TableStore {
+        switch configuration.upstream {
+        case nil:
+            throw ConfigurationError("no upstream: pass --upstream URL (a DynamoDB-compatible endpoint)")
+        case .embedded:
+            throw ConfigurationError("the embedded table store is not available in this build yet: pass --upstream URL")
+        case .url(let url):
+            guard let endpoint = Endpoint(url) else { throw ConfigurationError("upstream: not an http(s) URL: \(url)") }
+            let streams = try configuration.streamsUpstream.map { text in
+                guard let e = Endpoint(text) else { throw ConfigurationError("streamsUpstream: not an http(s) URL: \(text)") }
+                return e
+            }
+            let region = configuration.region ?? endpoint.awsRegion ?? environment["AWS_REGION"]
+                ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1"
+            let credentials: Credentials
+            if let configured = configuration.upstreamCredentials ?? Credentials.fromEnvironment(environment) {
+                credentials = configured
+            } else if endpoint.awsRegion == nil {
+                // Emulators accept any key; real DynamoDB needs real ones.
+                credentials = Credentials(accessKeyId: "dynacache", secretAccessKey: "dynacache")
+            } else {
+                throw ConfigurationError("upstream \(url) is AWS: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or upstreamCredentials in the config")
+            }
+            let remote = RemoteTableStore.Configuration(
+                endpoint: endpoint,
+                streamsEndpoint: streams,
+                region: region,
+                credentials: credentials,
+                connectTimeoutMilliseconds: configuration.upstreamConnectTimeoutMilliseconds,
+                requestTimeoutMilliseconds: configuration.upstreamTimeoutMilliseconds
+            )
+            return RemoteTableStore(configuration: remote, eventLoopGroup: group, now: { AmzDate.now() })
+        }
+    }
+
+    var upstreamDescription: String {
+        switch configuration.upstream {
+        case .url(let url): url
+        case .embedded: "embedded"
+        case nil: "none"
+        }
+    }
+
+    /// Binds both listeners; returns once they accept connections.
+    public func start() async throws {
+        let proxy = ProxyService(store: store, configuration: configuration, logger: logger)
+        let admin = AdminService(upstreamDescription: upstreamDescription)
+        let data = try await bind(configuration.listen, responder: proxy, maximumBodyBytes: configuration.maximumRequestBytes)
+        let adminChannel = try await bind(configuration.adminListen, responder: admin, maximumBodyBytes: 64 * 1024)
+        channels.withLockedValue { $0 = [data, adminChannel] }
+        logger.info(
+            "dynacache listening",
+            metadata: [
+                "data": "\(data.localAddress.map { "\($0)" } ?? "?")",
+                "admin": "\(adminChannel.localAddress.map { "\($0)" } ?? "?")",
+                "upstream": "\(upstreamDescription)",
+                "auth": "\(configuration.clientAuth.rawValue)",
+            ]
+        )
+    }
+
+    /// The ports actually bound (useful when the configuration asked for port 0).
+    public var boundPorts: (data: Int?, admin: Int?) {
+        let channels = channels.withLockedValue { $0 }
+        guard channels.count == 2 else { return (nil, nil) }
+        return (channels[0].localAddress?.port, channels[1].localAddress?.port)
+    }
+
+    func bind(_ address: HostPort, responder: any HTTPResponder, maximumBodyBytes: Int) async throws -> any Channel {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true,
+                        withErrorHandling: true
+                    )
+                    try channel.pipeline.syncOperations.addHandler(
+                        HTTPFrontHandler(responder: responder, maximumBodyBytes: maximumBodyBytes)
+                    )
+                }
+            }
+        do {
+            return try await bootstrap.bind(host: address.host, port: address.port).get()
+        } catch {
+            throw ConfigurationError("cannot listen on \(address): \(error)")
+        }
+    }
+
+    /// Runs until the listeners close.
+    public func waitUntilClosed() async throws {
+        for channel in channels.withLockedValue({ $0 }) {
+            try await channel.closeFuture.get()
+        }
+    }
+
+    public func shutdown() async {
+        for channel in channels.withLockedValue({ $0 }) {
+            try? await channel.close()
+        }
+        try? await store.shutdown()
+        try? await group.shutdownGracefully()
+    }
+}

@@ -1,0 +1,112 @@
+import DynamoModel
+import Logging
+import NIOCore
+import NIOHTTP1
+import SigV4
+import TableStore
+
+/// The data listener's request logic: read the operation from `X-Amz-Target`, authenticate,
+/// check the body's shape, and forward to the table store.
+///
+/// Later layers (caches, write batching) slot in between the shape check and the forward; this
+/// is the place that knows the order of the checks, so each client error is the one DynamoDB
+/// would give first.
+public final class ProxyService: HTTPResponder {
+    let store: any TableStore
+    let authenticator: ClientAuthenticator
+    let forwardOtherRequests: Bool
+    let logger: Logger
+
+    public init(
+        store: any TableStore,
+        configuration: ProxyConfiguration,
+        logger: Logger,
+        now: @escaping @Sendable () -> AmzDate = { AmzDate.now() }
+    ) {
+        self.store = store
+        self.authenticator = ClientAuthenticator(mode: configuration.clientAuth, keys: configuration.clientKeys, now: now)
+        self.forwardOtherRequests = configuration.effectiveForwardOtherRequests
+        self.logger = logger
+    }
+
+    public func respond(to request: ProxyHTTPRequest) async -> ProxyHTTPResponse {
+        let target = TargetHeader(request.headers.first(name: "x-amz-target"))
+        do {
+            switch target {
+            case .foreign:
+                return try await forwardForeign(request)
+            case .unknown(let name):
+                try authenticator.check(request)
+                throw DynamoError.unknownOperation(name)
+            case .known(let operation):
+                guard request.method == .POST else {
+                    throw DynamoError.serialization("DynamoDB operations are sent with POST, not \(request.method.rawValue)")
+                }
+                try authenticator.check(request)
+                _ = try RequestShape.validate(body: request.body, operation: operation)
+                return try await forward(operation, body: request.body)
+            }
+        } catch let error as DynamoError {
+            return Self.errorResponse(error)
+        } catch let error as TableStoreTransportError {
+            logger.warning("upstream call failed", metadata: ["error": "\(error)"])
+            return Self.errorResponse(
+                error.requestSent
+                    ? .internalServerError("The table store did not answer: \(error.message)")
+                    : .serviceUnavailable("The table store is unreachable: \(error.message)")
+            )
+        } catch {
+            logger.error("unexpected failure", metadata: ["error": "\(error)"])
+            return Self.errorResponse(.internalServerError("Internal proxy error"))
+        }
+    }
+
+    public func respondTooLarge(limit: Int) -> ProxyHTTPResponse {
+        Self.errorResponse(.requestTooLarge(limit: limit))
+    }
+
+    func forward(_ operation: Operation, body: [UInt8]) async throws -> ProxyHTTPResponse {
+        let answer = try await store.send(TableStoreRequest(operation: operation, body: body))
+        return Self.response(from: answer)
+    }
+
+    /// A request that names no DynamoDB operation. It goes upstream untouched (never signed by
+    /// the proxy) only when the operator allowed it; otherwise the client is told why not.
+    func forwardForeign(_ request: ProxyHTTPRequest) async throws -> ProxyHTTPResponse {
+        guard forwardOtherRequests, let remote = store as? RemoteTableStore else {
+            let what = request.headers.first(name: "x-amz-target").map { "X-Amz-Target \($0)" } ?? "a request without X-Amz-Target"
+            throw DynamoError(
+                status: 400,
+                type: "com.amazon.coral.service#UnknownOperationException",
+                message: "\(what) is not a DynamoDB operation, and this proxy does not forward other requests"
+            )
+        }
+        let answer = try await remote.forwardVerbatim(
+            method: request.method,
+            uri: request.uri,
+            headers: request.headers.map { ($0.name, $0.value) },
+            body: request.body
+        )
+        return Self.response(from: answer)
+    }
+
+    static let hopByHop: Set<String> = ["connection", "keep-alive", "transfer-encoding", "content-length", "upgrade", "te", "trailer"]
+
+    static func response(from answer: TableStoreResponse) -> ProxyHTTPResponse {
+        var headers = HTTPHeaders()
+        for (name, value) in answer.headers where !hopByHop.contains(name.lowercased()) {
+            headers.add(name: name, value: value)
+        }
+        return ProxyHTTPResponse(status: HTTPResponseStatus(statusCode: answer.status), headers: headers, body: answer.body)
+    }
+
+    /// An error the proxy answers itself, in DynamoDB's shape with a fresh request id and CRC.
+    static func errorResponse(_ error: DynamoError) -> ProxyHTTPResponse {
+        let body = error.body
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "application/x-amz-json-1.0")
+        headers.add(name: "x-amzn-RequestId", value: RequestID.make())
+        headers.add(name: "x-amz-crc32", value: String(CRC32.checksum(body)))
+        return ProxyHTTPResponse(status: HTTPResponseStatus(statusCode: error.status), headers: headers, body: ByteBuffer(bytes: body))
+    }
+}
