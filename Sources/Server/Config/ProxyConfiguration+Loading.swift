@@ -39,6 +39,11 @@ struct ConfigurationFile: Decodable {
 extension ProxyConfiguration {
     /// Applies a YAML config file's settings.
     public mutating func apply(yaml text: String, source: String) throws {
+        let meaningful = text.split(separator: "\n").contains { line in
+            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            return !trimmed.isEmpty && !trimmed.hasPrefix("#") && trimmed != "---"
+        }
+        guard meaningful else { return }  // an empty document: defaults only
         let file: ConfigurationFile
         do {
             file = try YAMLDecoder().decode(ConfigurationFile.self, from: text)

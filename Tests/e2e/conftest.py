@@ -1,0 +1,132 @@
+"""Fixtures for end-to-end tests: real processes on 127.0.0.1, real boto3 clients.
+
+Every service is started here on a free port and stopped at the end of the session, so the
+tests need nothing running beforehand: moto_server as the DynamoDB-compatible upstream and
+`dynacache serve` (the binary built by `make test`) in front of it.
+"""
+
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import boto3
+import pytest
+from botocore.config import Config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DYNACACHE = os.environ.get("DYNACACHE_BIN", os.path.join(ROOT, ".build", "debug", "dynacache"))
+
+NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url, proc, timeout=30.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"process exited early with {proc.returncode}: {url}")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return  # it answered
+        except Exception:
+            time.sleep(0.1)
+    raise RuntimeError(f"timed out waiting for {url}")
+
+
+class Service:
+    def __init__(self, args, ready_url, env=None, log_name="service"):
+        self.log = tempfile.NamedTemporaryFile(prefix=f"{log_name}-", suffix=".log", delete=False)
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=full_env)
+        try:
+            wait_for(ready_url, self.proc)
+        except Exception:
+            self.stop()
+            with open(self.log.name) as f:
+                print(f.read())
+            raise
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def moto_url():
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    svc = Service(["moto_server", "-H", "127.0.0.1", "-p", str(port)], url + "/moto-api/", log_name="moto")
+    yield url
+    svc.stop()
+
+
+def start_proxy(upstream, extra_args=(), env=None):
+    port, admin = free_port(), free_port()
+    empty_config = tempfile.NamedTemporaryFile(prefix="dynacache-", suffix=".yaml", delete=False)
+    empty_config.write(b"# empty: defaults only\n")
+    empty_config.close()
+    args = [
+        DYNACACHE, "serve",
+        "--config", empty_config.name,
+        "--upstream", upstream,
+        "--listen", f"127.0.0.1:{port}",
+        "--admin-listen", f"127.0.0.1:{admin}",
+        *extra_args,
+    ]
+    svc = Service(args, f"http://127.0.0.1:{admin}/health", env=env, log_name="dynacache")
+    svc.url = f"http://127.0.0.1:{port}"
+    svc.admin_url = f"http://127.0.0.1:{admin}"
+    return svc
+
+
+@pytest.fixture(scope="session")
+def proxy(moto_url):
+    svc = start_proxy(moto_url)
+    yield svc
+    svc.stop()
+
+
+@pytest.fixture(scope="session")
+def auth_proxy(moto_url):
+    """A proxy that checks SigV4 against one configured key (and so forwards nothing else)."""
+    svc = start_proxy(
+        moto_url,
+        ["--auth", "sigv4"],
+        env={"DYNACACHE_AUTH_KEYS": "AKIDCLIENT:client-secret-key"},
+    )
+    yield svc
+    svc.stop()
+
+
+def client(url, service="dynamodb", key="AKIDCLIENT", secret="client-secret-key"):
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        config=NO_RETRIES,
+    )
+
+
+def reset_moto(moto_url):
+    req = urllib.request.Request(moto_url + "/moto-api/reset", method="POST", data=b"")
+    urllib.request.urlopen(req, timeout=10).read()
