@@ -48,8 +48,11 @@ struct Serve: AsyncParsableCommand {
         var settings = ProxyConfiguration()
         let configPath = config ?? environment["DYNACACHE_CONFIG"] ?? (FileManager.default.fileExists(atPath: "Config/dynacache.yaml") ? "Config/dynacache.yaml" : nil)
         if let configPath {
-            guard let text = try? String(contentsOfFile: configPath, encoding: .utf8) else {
-                throw ValidationError("cannot read config file \(configPath)")
+            guard let handle = FileHandle(forReadingAtPath: configPath),
+                let data = try? handle.readToEnd() ?? Data(),
+                let text = String(data: data, encoding: .utf8)
+            else {
+                throw ConfigurationError("cannot read config file \(configPath)")
             }
             try settings.apply(yaml: text, source: configPath)
         }
