@@ -1,1 +1,20 @@
-print("x")
+import Foundation
+
+// DynaCacheBench: measurements that run beside the code, in release builds.
+//   DynaCacheBench json                  JSON request path vs Foundation, same run
+//   DynaCacheBench stub-upstream PORT    a DynamoDB-shaped upstream that answers instantly,
+//                                        so a pass-through run measures the proxy, not the store
+let arguments = CommandLine.arguments.dropFirst()
+switch arguments.first {
+case "json":
+    JSONBenchmark.run()
+case "stub-upstream":
+    guard let text = arguments.dropFirst().first, let port = Int(text) else {
+        print("usage: DynaCacheBench stub-upstream PORT")
+        exit(2)
+    }
+    try StubUpstream.run(port: port)
+default:
+    print("usage: DynaCacheBench json | stub-upstream PORT")
+    exit(2)
+}

@@ -8,6 +8,7 @@ tests need nothing running beforehand: moto_server as the DynamoDB-compatible up
 import os
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -73,7 +74,7 @@ class Service:
 def moto_url():
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    svc = Service(["moto_server", "-H", "127.0.0.1", "-p", str(port)], url + "/moto-api/", log_name="moto")
+    svc = Service([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], url + "/moto-api/", log_name="moto")
     yield url
     svc.stop()
 

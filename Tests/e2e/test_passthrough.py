@@ -185,16 +185,17 @@ def test_forwarded_answer_keeps_checksum_and_request_id(moto_url, proxy):
 def test_aws_cli_works_through_the_proxy(moto_url, proxy, tmp_path):
     import os
     import subprocess
+    import sys
     reset_moto(moto_url)
     env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDCLIENT", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1",
                AWS_ENDPOINT_URL_DYNAMODB=proxy.url)
-    out = subprocess.run(["aws", "dynamodb", "create-table", "--table-name", "Cli",
+    out = subprocess.run([sys.executable, "-m", "awscli", "dynamodb", "create-table", "--table-name", "Cli",
                           "--key-schema", "AttributeName=id,KeyType=HASH",
                           "--attribute-definitions", "AttributeName=id,AttributeType=S",
                           "--billing-mode", "PAY_PER_REQUEST", "--endpoint-url", proxy.url],
                          env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    out = subprocess.run(["aws", "dynamodb", "list-tables", "--endpoint-url", proxy.url],
+    out = subprocess.run([sys.executable, "-m", "awscli", "dynamodb", "list-tables", "--endpoint-url", proxy.url],
                          env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["TableNames"] == ["Cli"]

@@ -1,0 +1,51 @@
+# DynaCache: `make run` to try it, `make test` to check it. Both install what is missing first.
+SWIFT ?= swift
+PYTHON ?= python3
+MOTO_PORT ?= 5000
+
+.PHONY: all deps build release test unit-test e2e-test run bench bench-json bench-passthrough format clean
+
+all: build
+
+deps:
+	./scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build --product dynacache
+
+release: deps
+	$(SWIFT) build -c release --product dynacache
+
+# Every test: Swift unit tests, then end-to-end tests with boto3 and the aws CLI against real
+# processes (moto_server, dynacache) that the tests start on 127.0.0.1 themselves.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	$(PYTHON) -m pytest -q -p no:cacheprovider Tests/e2e
+
+unit-test: deps
+	$(SWIFT) test
+
+e2e-test: build
+	$(PYTHON) -m pytest -q -p no:cacheprovider Tests/e2e
+
+# The proxy on 127.0.0.1:8000 (admin on :8081) in front of a local moto_server on :$(MOTO_PORT).
+run: build
+	MOTO_PORT=$(MOTO_PORT) ./scripts/run-local.sh
+
+# Benchmarks (release builds): JSON codec cost per request, and pass-through overhead.
+bench: bench-json bench-passthrough
+
+bench-json: deps
+	$(SWIFT) build -c release --product DynaCacheBench
+	.build/release/DynaCacheBench json
+
+bench-passthrough: deps
+	$(SWIFT) build -c release --product dynacache --product DynaCacheBench
+	./scripts/bench-passthrough.sh
+
+format:
+	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Benchmarks
+
+clean:
+	rm -rf .build

@@ -1,0 +1,91 @@
+import Testing
+
+@testable import Server
+@testable import TableStore
+
+struct ConfigurationTests {
+    @Test func theShippedConfigFileLoads() throws {
+        let path = #filePath.replacingOccurrences(of: "Tests/ServerTests/ConfigurationTests.swift", with: "Config/dynacache.yaml")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var config = ProxyConfiguration()
+        try config.apply(yaml: text, source: path)
+        try config.validate()
+        #expect(config.listen == HostPort(host: "127.0.0.1", port: 8000))
+        #expect(config.adminListen == HostPort(host: "127.0.0.1", port: 8081))
+        #expect(config.clientAuth == .none)
+        #expect(config.effectiveForwardOtherRequests)
+    }
+
+    @Test func theAWSExampleLoads() throws {
+        let path = #filePath.replacingOccurrences(of: "Tests/ServerTests/ConfigurationTests.swift", with: "Config/aws.example.yaml")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var config = ProxyConfiguration()
+        try config.apply(yaml: text, source: path)
+        try config.validate()
+        #expect(config.clientAuth == .sigv4)
+        #expect(!config.effectiveForwardOtherRequests)
+        guard case .url(let url) = config.upstream else {
+            Issue.record("expected an upstream URL")
+            return
+        }
+        #expect(Endpoint(url)?.awsRegion == "eu-west-1")
+    }
+
+    @Test func environmentOverridesTheFileAndFlagsOverrideTheEnvironment() throws {
+        var config = ProxyConfiguration()
+        try config.apply(yaml: "listen: 127.0.0.1:9000\nupstream: http://localhost:5000\nauth:\n  mode: none\n", source: "test")
+        try config.apply(environment: ["DYNACACHE_LISTEN": "127.0.0.1:9100", "DYNACACHE_AUTH_MODE": "sigv4", "DYNACACHE_AUTH_KEYS": "A:a,B:b:c"])
+        #expect(config.listen.port == 9100)
+        #expect(config.clientAuth == .sigv4)
+        #expect(config.clientKeys == ["A": "a", "B": "b:c"])
+        #expect(config.upstream == .url("http://localhost:5000"))
+        try config.apply(environment: ["DYNACACHE_LISTEN": "127.0.0.1:9200"])
+        #expect(config.listen.port == 9200)
+    }
+
+    @Test func refusesUnsafeOrBrokenSettings() throws {
+        var open = ProxyConfiguration()
+        open.listen = HostPort(host: "0.0.0.0", port: 8000)
+        #expect(throws: ConfigurationError.self) { try open.validate() }
+        open.allowUnauthenticatedNonLoopback = true
+        #expect(throws: Never.self) { try open.validate() }
+
+        var sigv4 = ProxyConfiguration()
+        sigv4.clientAuth = .sigv4
+        #expect(throws: ConfigurationError.self) { try sigv4.validate() }
+        #expect(!sigv4.effectiveForwardOtherRequests)
+
+        var config = ProxyConfiguration()
+        #expect(throws: ConfigurationError.self) { try config.apply(environment: ["DYNACACHE_LISTEN": "8000"]) }
+        #expect(throws: ConfigurationError.self) { try config.apply(environment: ["DYNACACHE_UPSTREAM": "ftp://x"]) }
+        #expect(throws: ConfigurationError.self) { try config.apply(environment: ["DYNACACHE_AUTH_MODE": "maybe"]) }
+        #expect(throws: ConfigurationError.self) { try config.apply(yaml: "listen: [1, 2]", source: "test") }
+        #expect(throws: Never.self) { try config.apply(yaml: "# nothing\n---\n", source: "test") }
+    }
+}
+
+struct AddressTests {
+    @Test func hostPorts() {
+        #expect(HostPort("127.0.0.1:8000") == HostPort(host: "127.0.0.1", port: 8000))
+        #expect(HostPort("[::1]:8000") == HostPort(host: "::1", port: 8000))
+        #expect(HostPort("[::1]:8000")?.isLoopback == true)
+        #expect(HostPort("0.0.0.0:80")?.isLoopback == false)
+        #expect(HostPort("localhost") == nil)
+        #expect(HostPort(":80") == nil)
+        #expect(HostPort("h:99999") == nil)
+    }
+
+    @Test func endpoints() {
+        let aws = Endpoint("https://dynamodb.eu-west-1.amazonaws.com/")!
+        #expect(aws.awsRegion == "eu-west-1")
+        #expect(aws.hostHeader == "dynamodb.eu-west-1.amazonaws.com")
+        #expect(aws.defaultStreamsEndpoint.description == "https://streams.dynamodb.eu-west-1.amazonaws.com")
+        let moto = Endpoint("http://127.0.0.1:5000")!
+        #expect(moto.awsRegion == nil)
+        #expect(moto.hostHeader == "127.0.0.1:5000")
+        #expect(moto.defaultStreamsEndpoint == moto)
+        #expect(Endpoint("127.0.0.1:5000") == nil)
+        #expect(Endpoint("http://h/path") == nil)
+        #expect(Endpoint("http://h:0") == nil)
+    }
+}
