@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Pass-through overhead: GetItem direct to an upstream vs through `dynacache serve`, same run.
+#  1. A stub upstream that answers instantly (DynaCacheBench stub-upstream): the difference is
+#     the proxy's own cost. wrk drives it, sequential (1 connection) and concurrent (32).
+#  2. moto_server, a real DynamoDB-compatible store, driven by boto3: what a client sees.
+# Release builds; all processes share this machine's cores, so read ratios, not absolutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+DURATION=${DURATION:-8}
+ROUNDS=${ROUNDS:-2}
+BIN=.build/release
+
+if ! command -v wrk >/dev/null; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
+fi
+
+free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 1 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done; echo "timeout: $1"; exit 1; }
+
+STUB=$(free_port); PROXY=$(free_port); ADMIN=$(free_port); MOTO=$(free_port); PROXY_MOTO=$(free_port); ADMIN_MOTO=$(free_port)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+mkdir -p .run
+$BIN/DynaCacheBench stub-upstream "$STUB" > .run/stub.log 2>&1 & pids+=($!)
+echo '# bench' > .run/bench-empty.yaml
+$BIN/dynacache serve --config .run/bench-empty.yaml --upstream "http://127.0.0.1:$STUB" \
+  --listen "127.0.0.1:$PROXY" --admin-listen "127.0.0.1:$ADMIN" --log-level warning > .run/bench-proxy.log 2>&1 & pids+=($!)
+wait_http "http://127.0.0.1:$STUB/"; wait_http "http://127.0.0.1:$ADMIN/health"
+
+cat > .run/getitem.lua <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"TableName":"Users","Key":{"pk":{"S":"USER#12345"},"sk":{"S":"PROFILE"}}}'
+wrk.headers["Content-Type"] = "application/x-amz-json-1.0"
+wrk.headers["X-Amz-Target"] = "DynamoDB_20120810.GetItem"
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %.0f %.1f %.1f\n", summary.requests / (summary.duration / 1e6),
+    latency:percentile(50), latency:percentile(99)))
+end
+LUA
+
+run_wrk() { # url threads connections -> "req/s p50us p99us"
+  wrk -t"$2" -c"$3" -d"${DURATION}s" -s .run/getitem.lua "$1" | awk '/^RESULT/ {print $2, $3, $4}'
+}
+
+echo "== stub upstream (instant answers), wrk, ${DURATION}s per run, $ROUNDS rounds =="
+for shape in "1 1" "2 32"; do
+  set -- $shape
+  for round in $(seq 1 "$ROUNDS"); do
+    d=$(run_wrk "http://127.0.0.1:$STUB/" "$1" "$2")
+    p=$(run_wrk "http://127.0.0.1:$PROXY/" "$1" "$2")
+    read -r dr dp50 dp99 <<< "$d"; read -r pr pp50 pp99 <<< "$p"
+    "$PYTHON" - "$2" "$round" "$dr" "$dp50" "$dp99" "$pr" "$pp50" "$pp99" <<'PY'
+import sys
+c, rnd, dr, dp50, dp99, pr, pp50, pp99 = sys.argv[1:]
+dr, dp50, dp99, pr, pp50, pp99 = map(float, (dr, dp50, dp99, pr, pp50, pp99))
+print(f"connections={c:>2} round {rnd}: direct {dr:8.0f} req/s p50 {dp50:7.0f} us p99 {dp99:7.0f} us | "
+      f"proxy {pr:8.0f} req/s p50 {pp50:7.0f} us p99 {pp99:7.0f} us | "
+      f"throughput proxy/direct {pr/dr:.2f}x, p50 proxy/direct {pp50/dp50:.2f}x (+{pp50-dp50:.0f} us)")
+PY
+  done
+done
+
+echo "== moto_server (a real DynamoDB-compatible store), boto3 GetItem, sequential =="
+"$PYTHON" -m moto.server -H 127.0.0.1 -p "$MOTO" > .run/bench-moto.log 2>&1 & pids+=($!)
+wait_http "http://127.0.0.1:$MOTO/moto-api/"
+$BIN/dynacache serve --config .run/bench-empty.yaml --upstream "http://127.0.0.1:$MOTO" \
+  --listen "127.0.0.1:$PROXY_MOTO" --admin-listen "127.0.0.1:$ADMIN_MOTO" --log-level warning > .run/bench-proxy-moto.log 2>&1 & pids+=($!)
+wait_http "http://127.0.0.1:$ADMIN_MOTO/health"
+"$PYTHON" - "http://127.0.0.1:$MOTO" "http://127.0.0.1:$PROXY_MOTO" <<'PY'
+import statistics, sys, time
+import boto3
+direct_url, proxy_url = sys.argv[1:]
+def client(url):
+    return boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1",
+                        aws_access_key_id="bench", aws_secret_access_key="bench")
+setup = client(direct_url)
+setup.create_table(TableName="Users", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+setup.put_item(TableName="Users", Item={"pk": {"S": "USER#1"}, "name": {"S": "Ada"}, "n": {"N": "1"}})
+def run(url, n=300):
+    c = client(url)
+    for _ in range(20):
+        c.get_item(TableName="Users", Key={"pk": {"S": "USER#1"}})
+    samples = []
+    start = time.perf_counter()
+    for _ in range(n):
+        t = time.perf_counter()
+        c.get_item(TableName="Users", Key={"pk": {"S": "USER#1"}})
+        samples.append((time.perf_counter() - t) * 1e3)
+    total = time.perf_counter() - start
+    samples.sort()
+    return n / total, samples[len(samples) // 2], samples[int(len(samples) * 0.99)]
+for rnd in (1, 2):
+    d = run(direct_url); p = run(proxy_url)
+    print(f"round {rnd}: direct {d[0]:6.0f} req/s p50 {d[1]:6.2f} ms p99 {d[2]:6.2f} ms | "
+          f"proxy {p[0]:6.0f} req/s p50 {p[1]:6.2f} ms p99 {p[2]:6.2f} ms | "
+          f"throughput proxy/direct {p[0]/d[0]:.2f}x, p50 proxy/direct {p[1]/d[1]:.2f}x")
+PY
