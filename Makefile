@@ -41,7 +41,8 @@ bench-json: deps
 	.build/release/DynaCacheBench json
 
 bench-passthrough: deps
-	$(SWIFT) build -c release --product dynacache --product DynaCacheBench
+	$(SWIFT) build -c release --product dynacache
+	$(SWIFT) build -c release --product DynaCacheBench
 	./scripts/bench-passthrough.sh
 
 format:

@@ -19,13 +19,9 @@ public final class DynaCacheServer: Sendable {
         try configuration.validate()
         self.configuration = configuration
         self.logger = logger
-        self.group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        do {
-            self.store = try Self.makeStore(configuration: configuration, group: group, environment: environment)
-        } catch {
-            try? group.syncShutdownGracefully()
-            throw error
-        }
+        // The process-wide group, which `main` may also have made Swift Concurrency's executor.
+        self.group = MultiThreadedEventLoopGroup.singleton
+        self.store = try Self.makeStore(configuration: configuration, group: group, environment: environment)
     }
 
     static func makeStore(
@@ -137,6 +133,5 @@ public final class DynaCacheServer: Sendable {
             try? await channel.close()
         }
         try? await store.shutdown()
-        try? await group.shutdownGracefully()
     }
 }

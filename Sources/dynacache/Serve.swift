@@ -5,7 +5,7 @@ import Server
 
 /// `dynacache serve`: the proxy. Settings come from the config file, then `DYNACACHE_*`
 /// variables, then these flags.
-struct Serve: AsyncParsableCommand {
+struct Serve: AsyncParsableCommand, AsyncEntryPoint {
     static let configuration = CommandConfiguration(
         abstract: "Run the proxy: DynamoDB API on --listen, /health on --admin-listen."
     )
@@ -44,6 +44,10 @@ struct Serve: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
+        try await start()
+    }
+
+    func start() async throws {
         let environment = ProcessInfo.processInfo.environment
         var settings = ProxyConfiguration()
         let configPath = config ?? environment["DYNACACHE_CONFIG"] ?? (FileManager.default.fileExists(atPath: "Config/dynacache.yaml") ? "Config/dynacache.yaml" : nil)

@@ -7,7 +7,9 @@ import SigV4
 /// A DynamoDB-compatible endpoint over HTTP/1.1 keep-alive connections: real DynamoDB over
 /// HTTPS, moto_server, DynamoDB Local, or a standalone `dynacache store`.
 ///
-/// Each request is re-signed with the proxy's own credentials; the answer comes back exactly as
+/// Connections come from async-http-client's pool (HTTP/1.1 keep-alive, TLS for real DynamoDB);
+/// NIO's client bootstrap sets TCP_NODELAY on every connection, so small requests are not held
+/// back by Nagle's algorithm. Each request is re-signed with the proxy's own credentials; the answer comes back exactly as
 /// the upstream sent it (status, headers, body), because SDKs verify `x-amz-crc32` over the body.
 public final class RemoteTableStore: TableStore {
     public struct Configuration: Sendable {

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// `dynacache`: the proxy and its companions, one binary.
-@main
+
 struct DynaCacheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dynacache",
@@ -9,4 +9,9 @@ struct DynaCacheCommand: AsyncParsableCommand {
         subcommands: [Serve.self],
         defaultSubcommand: nil
     )
+}
+
+/// A subcommand whose work is asynchronous; `main.swift` calls `start()` on it.
+protocol AsyncEntryPoint {
+    mutating func start() async throws
 }
