@@ -8,7 +8,8 @@ enum JSONBenchmark {
         #"{"TableName":"Users","Key":{"pk":{"S":"USER#12345"},"sk":{"S":"PROFILE"}},"ConsistentRead":false}"#.utf8
     )
     static let getItemResponse = Array(
-        #"{"Item":{"pk":{"S":"USER#12345"},"sk":{"S":"PROFILE"},"name":{"S":"Ada Lovelace"},"email":{"S":"ada@example.com"},"age":{"N":"36"},"tags":{"SS":["admin","beta"]},"prefs":{"M":{"theme":{"S":"dark"},"lang":{"S":"en"},"tz":{"S":"Europe/London"}}},"created":{"N":"1700000000"},"active":{"BOOL":true}}}"#.utf8
+        #"{"Item":{"pk":{"S":"USER#12345"},"sk":{"S":"PROFILE"},"name":{"S":"Ada Lovelace"},"email":{"S":"ada@example.com"},"age":{"N":"36"},"tags":{"SS":["admin","beta"]},"prefs":{"M":{"theme":{"S":"dark"},"lang":{"S":"en"},"tz":{"S":"Europe/London"}}},"created":{"N":"1700000000"},"active":{"BOOL":true}}}"#
+            .utf8
     )
 
     static func run() {
@@ -18,7 +19,9 @@ enum JSONBenchmark {
         print("request \(getItemRequest.count) bytes, response \(getItemResponse.count) bytes")
         var rows: [(String, Double)] = []
         for round in 1...3 {
-            let ours = measure(iterations) { _ = try? RequestShape.validate(body: getItemRequest, operation: operation) }
+            let ours = measure(iterations) {
+                _ = try? RequestShape.validate(body: getItemRequest, operation: operation)
+            }
             let parseOnly = measure(iterations) { _ = try? JSONParser.parse(getItemRequest) }
             let foundation = measure(iterations) {
                 _ = try? JSONSerialization.jsonObject(with: Data(getItemRequest))
@@ -35,7 +38,9 @@ enum JSONBenchmark {
                 ("response: Foundation JSONSerialization", foundationResponse),
             ]
             print("round \(round):")
-            for (name, us) in rows { print("  \(name.padding(toLength: 46, withPad: " ", startingAt: 0)) \(format(us)) µs") }
+            for (name, us) in rows {
+                print("  \(name.padding(toLength: 46, withPad: " ", startingAt: 0)) \(format(us)) µs")
+            }
             print("  ratio Foundation / JSONParser (request parse): \(format(foundation / parseOnly))x")
             print("  ratio Foundation / JSONParser (response parse): \(format(foundationResponse / ourResponse))x")
         }

@@ -38,7 +38,8 @@ final class StubHandler: ChannelInboundHandler {
         headers.add(name: "x-amzn-RequestId", value: "STUB0000000000000000000000000000000000000000000000000")
         headers.add(name: "x-amz-crc32", value: Self.crc)
         headers.add(name: "content-length", value: String(Self.body.count))
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: Self.body)))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }

@@ -37,10 +37,13 @@ public final class DynaCacheServer: Sendable {
         case .url(let url):
             guard let endpoint = Endpoint(url) else { throw ConfigurationError("upstream: not an http(s) URL: \(url)") }
             let streams = try configuration.streamsUpstream.map { text in
-                guard let e = Endpoint(text) else { throw ConfigurationError("streamsUpstream: not an http(s) URL: \(text)") }
+                guard let e = Endpoint(text) else {
+                    throw ConfigurationError("streamsUpstream: not an http(s) URL: \(text)")
+                }
                 return e
             }
-            let region = configuration.region ?? endpoint.awsRegion ?? environment["AWS_REGION"]
+            let region =
+                configuration.region ?? endpoint.awsRegion ?? environment["AWS_REGION"]
                 ?? environment["AWS_DEFAULT_REGION"] ?? "us-east-1"
             let credentials: Credentials
             if let configured = configuration.upstreamCredentials ?? Credentials.fromEnvironment(environment) {
@@ -49,7 +52,9 @@ public final class DynaCacheServer: Sendable {
                 // Emulators accept any key; real DynamoDB needs real ones.
                 credentials = Credentials(accessKeyId: "dynacache", secretAccessKey: "dynacache")
             } else {
-                throw ConfigurationError("upstream \(url) is AWS: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or upstreamCredentials in the config")
+                throw ConfigurationError(
+                    "upstream \(url) is AWS: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or upstreamCredentials in the config"
+                )
             }
             let remote = RemoteTableStore.Configuration(
                 endpoint: endpoint,
@@ -75,7 +80,8 @@ public final class DynaCacheServer: Sendable {
     public func start() async throws {
         let proxy = ProxyService(store: store, configuration: configuration, logger: logger)
         let admin = AdminService(upstreamDescription: upstreamDescription)
-        let data = try await bind(configuration.listen, responder: proxy, maximumBodyBytes: configuration.maximumRequestBytes)
+        let data = try await bind(
+            configuration.listen, responder: proxy, maximumBodyBytes: configuration.maximumRequestBytes)
         let adminChannel = try await bind(configuration.adminListen, responder: admin, maximumBodyBytes: 64 * 1024)
         channels.withLockedValue { $0 = [data, adminChannel] }
         logger.info(

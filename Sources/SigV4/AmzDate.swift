@@ -76,9 +76,9 @@ public struct AmzDate: Sendable, Hashable, Comparable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension AmzDate {

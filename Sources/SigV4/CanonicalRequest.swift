@@ -11,7 +11,9 @@ public struct SignableRequest: Sendable {
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
 
-    public init(method: String, path: String, query: String = "", headers: [(name: String, value: String)], body: [UInt8]) {
+    public init(
+        method: String, path: String, query: String = "", headers: [(name: String, value: String)], body: [UInt8]
+    ) {
         self.method = method
         self.path = path
         self.query = query
@@ -121,7 +123,9 @@ enum Canonical {
         var out: [UInt8] = []
         var i = 0
         while i < bytes.count {
-            if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count, let hi = hexValue(bytes[i + 1]), let lo = hexValue(bytes[i + 2]) {
+            if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count, let hi = hexValue(bytes[i + 1]),
+                let lo = hexValue(bytes[i + 2])
+            {
                 out.append(hi << 4 | lo)
                 i += 3
             } else if bytes[i] == UInt8(ascii: "+") {

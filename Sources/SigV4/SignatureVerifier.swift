@@ -46,7 +46,8 @@ public final class SignatureVerifier: Sendable {
             throw .incomplete("Credential should be scoped correctly: \(parsed.scope)")
         }
         guard scopeParts[0] == amzDate.dateStamp else {
-            throw .incomplete("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP")
+            throw .incomplete(
+                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP")
         }
         guard scopeParts[2] == service else {
             throw .incomplete("Credential should be scoped to correct service: '\(service)'.")
@@ -67,7 +68,8 @@ public final class SignatureVerifier: Sendable {
                 "Signature not yet current: \(amzDate.amzDate) is still later than \(latest.amzDate) (\(now.amzDate) + 5 min.)"
             )
         }
-        let canonical = Canonical.request(request, signedHeaders: parsed.signedHeaders, payloadHash: hexSHA256(request.body))
+        let canonical = Canonical.request(
+            request, signedHeaders: parsed.signedHeaders, payloadHash: hexSHA256(request.body))
         let toSign = Canonical.stringToSign(amzDate: amzDateText, scope: parsed.scope, canonicalRequest: canonical)
         let key = signingKey(accessKeyId: parsed.accessKeyId, secret: secret, scope: scopeParts)
         let expected = signature(key: key, stringToSign: toSign)
@@ -78,7 +80,8 @@ public final class SignatureVerifier: Sendable {
     func signingKey(accessKeyId: String, secret: String, scope: [Substring]) -> SymmetricKey {
         let cacheKey = "\(accessKeyId)/\(scope[0])/\(scope[1])"
         if let key = keyCache.withLock({ $0[cacheKey] }) { return key }
-        let key = SigV4.signingKey(secret: secret, dateStamp: String(scope[0]), region: String(scope[1]), service: service)
+        let key = SigV4.signingKey(
+            secret: secret, dateStamp: String(scope[0]), region: String(scope[1]), service: service)
         keyCache.withLock { cache in
             if cache.count > 1024 { cache.removeAll() }
             cache[cacheKey] = key

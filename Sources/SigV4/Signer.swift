@@ -30,16 +30,18 @@ public final class Signer: Sendable {
         let canonical = Canonical.request(request, signedHeaders: signedHeaders, payloadHash: hexSHA256(request.body))
         let toSign = Canonical.stringToSign(amzDate: date.amzDate, scope: scope, canonicalRequest: canonical)
         let sig = signature(key: key(for: date.dateStamp), stringToSign: toSign)
-        added.append((
-            "authorization",
-            "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(scope), SignedHeaders=\(signedHeaders.joined(separator: ";")), Signature=\(sig)"
-        ))
+        added.append(
+            (
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyId)/\(scope), SignedHeaders=\(signedHeaders.joined(separator: ";")), Signature=\(sig)"
+            ))
         return added
     }
 
     func key(for dateStamp: String) -> SymmetricKey {
         if let cached = keyCache.withLock({ $0 }), cached.dateStamp == dateStamp { return cached.key }
-        let key = signingKey(secret: credentials.secretAccessKey, dateStamp: dateStamp, region: region, service: service)
+        let key = signingKey(
+            secret: credentials.secretAccessKey, dateStamp: dateStamp, region: region, service: service)
         keyCache.withLock { $0 = (dateStamp, key) }
         return key
     }

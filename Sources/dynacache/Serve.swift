@@ -50,7 +50,9 @@ struct Serve: AsyncParsableCommand, AsyncEntryPoint {
     func start() async throws {
         let environment = ProcessInfo.processInfo.environment
         var settings = ProxyConfiguration()
-        let configPath = config ?? environment["DYNACACHE_CONFIG"] ?? (FileManager.default.fileExists(atPath: "Config/dynacache.yaml") ? "Config/dynacache.yaml" : nil)
+        let configPath =
+            config ?? environment["DYNACACHE_CONFIG"]
+            ?? (FileManager.default.fileExists(atPath: "Config/dynacache.yaml") ? "Config/dynacache.yaml" : nil)
         if let configPath {
             guard let handle = FileHandle(forReadingAtPath: configPath),
                 let data = try? handle.readToEnd() ?? Data(),

@@ -37,11 +37,15 @@ struct CanonicalBytesTests {
     @Test func sortableScalarsFollowDynamoDBOrder() throws {
         let strings = ["", "A", "B", "a", "ab", "b", "é"].map { AttributeValue.s($0) }
         for i in 1..<strings.count {
-            #expect(CanonicalBytes.sortable(strings[i - 1])!.lexicographicallyPrecedes(CanonicalBytes.sortable(strings[i])!))
+            #expect(
+                CanonicalBytes.sortable(strings[i - 1])!.lexicographicallyPrecedes(CanonicalBytes.sortable(strings[i])!)
+            )
         }
         let binaries: [AttributeValue] = [.b([]), .b([0]), .b([0, 0]), .b([1]), .b([255])]
         for i in 1..<binaries.count {
-            #expect(CanonicalBytes.sortable(binaries[i - 1])!.lexicographicallyPrecedes(CanonicalBytes.sortable(binaries[i])!))
+            #expect(
+                CanonicalBytes.sortable(binaries[i - 1])!.lexicographicallyPrecedes(
+                    CanonicalBytes.sortable(binaries[i])!))
         }
         #expect(CanonicalBytes.sortable(.bool(true)) == nil)
     }

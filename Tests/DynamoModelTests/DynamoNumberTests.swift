@@ -15,7 +15,9 @@ struct DynamoNumberTests {
     }
 
     @Test func spellingsOfOneNumberAreEqual() throws {
-        let spellings = ["1", "1.0", "1E0", "01", "+1", "0.1e1", "10e-1", "1.00000000000000000000000000000000000000000"]
+        let spellings = [
+            "1", "1.0", "1E0", "01", "+1", "0.1e1", "10e-1", "1.00000000000000000000000000000000000000000",
+        ]
         let numbers = try spellings.map { try DynamoNumber(parsing: $0) }
         #expect(Set(numbers).count == 1)
     }
@@ -27,7 +29,9 @@ struct DynamoNumberTests {
         #expect(a.description == "9007199254740993")
     }
 
-    @Test(arguments: ["", "-", "abc", "1e", "1e+", "1..2", "1.2.3", "--1", "0x10", "1 ", " 1", "NaN", "Infinity", "1e1.5", "."])
+    @Test(arguments: [
+        "", "-", "abc", "1e", "1e+", "1..2", "1.2.3", "--1", "0x10", "1 ", " 1", "NaN", "Infinity", "1e1.5", ".",
+    ])
     func refusesNonNumbers(_ text: String) {
         #expect(throws: DynamoError.self) { try DynamoNumber(parsing: text) }
     }
@@ -46,8 +50,10 @@ struct DynamoNumberTests {
     }
 
     @Test func orderedBytesFollowNumericOrder() throws {
-        let sorted = ["-1E+125", "-100", "-12.5", "-12", "-1", "-0.5", "-0.05", "-1E-130", "0", "1E-130", "0.05",
-                      "0.5", "1", "1.5", "2", "9", "10", "12", "12.5", "100", "1E+125"]
+        let sorted = [
+            "-1E+125", "-100", "-12.5", "-12", "-1", "-0.5", "-0.05", "-1E-130", "0", "1E-130", "0.05",
+            "0.5", "1", "1.5", "2", "9", "10", "12", "12.5", "100", "1E+125",
+        ]
         let numbers = try sorted.map { try DynamoNumber(parsing: $0) }
         for i in 1..<numbers.count {
             #expect(numbers[i - 1] < numbers[i], "\(sorted[i - 1]) < \(sorted[i])")

@@ -4,11 +4,15 @@ import Testing
 
 struct JSONParserTests {
     @Test func parsesEveryValueKind() throws {
-        let doc = try JSONParser.parse(#" {"a": [1, -2.5e3, true, false, null, "x\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00"], "b": {}} "#)
+        let doc = try JSONParser.parse(
+            #" {"a": [1, -2.5e3, true, false, null, "x\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00"], "b": {}} "#)
         #expect(
             doc
                 == .object([
-                    "a": .array([.number("1"), .number("-2.5e3"), .bool(true), .bool(false), .null, .string("x\"\\/\u{8}\u{c}\n\r\té😀")]),
+                    "a": .array([
+                        .number("1"), .number("-2.5e3"), .bool(true), .bool(false), .null,
+                        .string("x\"\\/\u{8}\u{c}\n\r\té😀"),
+                    ]),
                     "b": .object([:]),
                 ])
         )

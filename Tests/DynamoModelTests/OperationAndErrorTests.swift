@@ -5,7 +5,9 @@ import Testing
 struct OperationTests {
     @Test func readsTargets() {
         #expect(TargetHeader("DynamoDB_20120810.GetItem") == .known(Operation(family: .dynamoDB, name: "GetItem")))
-        #expect(TargetHeader("DynamoDBStreams_20120810.GetRecords") == .known(Operation(family: .streams, name: "GetRecords")))
+        #expect(
+            TargetHeader("DynamoDBStreams_20120810.GetRecords")
+                == .known(Operation(family: .streams, name: "GetRecords")))
         #expect(TargetHeader("DynamoDB_20120810.GetRecords") == .unknown("DynamoDB_20120810.GetRecords"))
         #expect(TargetHeader("DynamoDB_20120810.") == .unknown("DynamoDB_20120810."))
         #expect(TargetHeader("DynamoDB_20120810.getitem") == .unknown("DynamoDB_20120810.getitem"))
@@ -46,7 +48,9 @@ struct RequestShapeTests {
     }
 
     @Test func acceptsWellFormedRequests() throws {
-        try check(##"{"TableName":"T","Key":{"id":{"S":"a"}},"ConsistentRead":true,"ProjectionExpression":"#a","ExpressionAttributeNames":{"#a":"x"}}"##)
+        try check(
+            ##"{"TableName":"T","Key":{"id":{"S":"a"}},"ConsistentRead":true,"ProjectionExpression":"#a","ExpressionAttributeNames":{"#a":"x"}}"##
+        )
         try check(#"{"RequestItems":{"Key":{"Keys":[{"id":{"N":"1"}}]}}}"#)  // a table named Key
         try check(#"{"TableName":"T","Limit":10,"ExclusiveStartKey":null}"#)
     }

@@ -5,7 +5,8 @@ import Testing
 
 struct ConfigurationTests {
     @Test func theShippedConfigFileLoads() throws {
-        let path = #filePath.replacingOccurrences(of: "Tests/ServerTests/ConfigurationTests.swift", with: "Config/dynacache.yaml")
+        let path = #filePath.replacingOccurrences(
+            of: "Tests/ServerTests/ConfigurationTests.swift", with: "Config/dynacache.yaml")
         let text = try String(contentsOfFile: path, encoding: .utf8)
         var config = ProxyConfiguration()
         try config.apply(yaml: text, source: path)
@@ -17,7 +18,8 @@ struct ConfigurationTests {
     }
 
     @Test func theAWSExampleLoads() throws {
-        let path = #filePath.replacingOccurrences(of: "Tests/ServerTests/ConfigurationTests.swift", with: "Config/aws.example.yaml")
+        let path = #filePath.replacingOccurrences(
+            of: "Tests/ServerTests/ConfigurationTests.swift", with: "Config/aws.example.yaml")
         let text = try String(contentsOfFile: path, encoding: .utf8)
         var config = ProxyConfiguration()
         try config.apply(yaml: text, source: path)
@@ -33,8 +35,11 @@ struct ConfigurationTests {
 
     @Test func environmentOverridesTheFileAndFlagsOverrideTheEnvironment() throws {
         var config = ProxyConfiguration()
-        try config.apply(yaml: "listen: 127.0.0.1:9000\nupstream: http://localhost:5000\nauth:\n  mode: none\n", source: "test")
-        try config.apply(environment: ["DYNACACHE_LISTEN": "127.0.0.1:9100", "DYNACACHE_AUTH_MODE": "sigv4", "DYNACACHE_AUTH_KEYS": "A:a,B:b:c"])
+        try config.apply(
+            yaml: "listen: 127.0.0.1:9000\nupstream: http://localhost:5000\nauth:\n  mode: none\n", source: "test")
+        try config.apply(environment: [
+            "DYNACACHE_LISTEN": "127.0.0.1:9100", "DYNACACHE_AUTH_MODE": "sigv4", "DYNACACHE_AUTH_KEYS": "A:a,B:b:c",
+        ])
         #expect(config.listen.port == 9100)
         #expect(config.clientAuth == .sigv4)
         #expect(config.clientKeys == ["A": "a", "B": "b:c"])

@@ -8,7 +8,9 @@ struct SystemLibraryTests {
     @Test func sqliteOpensAnInMemoryDatabase() {
         var db: OpaquePointer?
         #expect(sqlite3_open(":memory:", &db) == SQLITE_OK)
-        #expect(sqlite3_exec(db, "CREATE TABLE t (k BLOB PRIMARY KEY); INSERT INTO t VALUES (x'01');", nil, nil, nil) == SQLITE_OK)
+        #expect(
+            sqlite3_exec(db, "CREATE TABLE t (k BLOB PRIMARY KEY); INSERT INTO t VALUES (x'01');", nil, nil, nil)
+                == SQLITE_OK)
         sqlite3_close(db)
     }
 

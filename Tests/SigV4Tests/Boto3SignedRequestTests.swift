@@ -55,7 +55,9 @@ struct Boto3SignedRequestTests {
         let wrong = SignatureVerifier(secrets: ["AKIDCLIENT": "another-secret"])
         #expect(throws: SignatureFailure.mismatch) { try wrong.verify(request(), now: Self.now) }
         let stranger = SignatureVerifier(secrets: ["AKIDOTHER": "client-secret-key"])
-        #expect(throws: SignatureFailure.unknownAccessKey("AKIDCLIENT")) { try stranger.verify(request(), now: Self.now) }
+        #expect(throws: SignatureFailure.unknownAccessKey("AKIDCLIENT")) {
+            try stranger.verify(request(), now: Self.now)
+        }
     }
 
     @Test func refusesOldAndFutureSignatures() {
@@ -78,7 +80,9 @@ struct Boto3SignedRequestTests {
     @Test func refusesMissingAndMalformedAuthorization() {
         let none = Self.headers.filter { $0.name != "Authorization" }
         #expect(throws: SignatureFailure.missing) { try verifier.verify(request(headers: none), now: Self.now) }
-        for bad in ["Basic abc", "AWS4-HMAC-SHA256 Credential=AKIDCLIENT", "AWS4-HMAC-SHA256 SignedHeaders=host, Signature=00"] {
+        for bad in [
+            "Basic abc", "AWS4-HMAC-SHA256 Credential=AKIDCLIENT", "AWS4-HMAC-SHA256 SignedHeaders=host, Signature=00",
+        ] {
             let headers = none + [("Authorization", bad)]
             #expect {
                 try verifier.verify(request(headers: headers), now: Self.now)
@@ -90,9 +94,15 @@ struct Boto3SignedRequestTests {
     }
 
     @Test func signerAndVerifierAgree() throws {
-        let signer = Signer(credentials: Credentials(accessKeyId: "AKIDCLIENT", secretAccessKey: "client-secret-key"), region: "eu-west-1")
-        let base: [(name: String, value: String)] = [("host", "proxy:8000"), ("x-amz-target", "DynamoDB_20120810.Query")]
-        let signed = base + signer.sign(SignableRequest(method: "POST", path: "/", headers: base, body: Self.body), date: Self.now)
+        let signer = Signer(
+            credentials: Credentials(accessKeyId: "AKIDCLIENT", secretAccessKey: "client-secret-key"),
+            region: "eu-west-1")
+        let base: [(name: String, value: String)] = [
+            ("host", "proxy:8000"), ("x-amz-target", "DynamoDB_20120810.Query"),
+        ]
+        let signed =
+            base
+            + signer.sign(SignableRequest(method: "POST", path: "/", headers: base, body: Self.body), date: Self.now)
         #expect(try verifier.verify(request(headers: signed), now: Self.now) == "AKIDCLIENT")
     }
 }
@@ -111,5 +121,32 @@ struct AmzDateTests {
         for bad in ["", "20150830", "20150830T123600", "2015-08-30T12:36:00Z", "20151330T123600Z", "2015083aT123600Z"] {
             #expect(AmzDate(amzDate: bad) == nil)
         }
+    }
+}
+
+/// The proxy's outgoing signature for a DynamoDB call with temporary credentials equals what
+/// botocore 1.43's SigV4Auth produced for the same request at the same instant.
+struct SignerMatchesBotocoreTests {
+    @Test func signsAsBotocoreDoes() {
+        let signer = Signer(
+            credentials: Credentials(
+                accessKeyId: "AKIDPROXY", secretAccessKey: "proxy-secret", sessionToken: "SESSIONTOKEN/abc+="),
+            region: "eu-west-1"
+        )
+        let headers: [(name: String, value: String)] = [
+            ("host", "dynamodb.eu-west-1.amazonaws.com"),
+            ("content-type", "application/x-amz-json-1.0"),
+            ("x-amz-target", "DynamoDB_20120810.GetItem"),
+        ]
+        let body = Array(#"{"TableName":"Orders","Key":{"customer":{"S":"c1"}}}"#.utf8)
+        let added = signer.sign(
+            SignableRequest(method: "POST", path: "/", headers: headers, body: body),
+            date: AmzDate(amzDate: "20261126T120000Z")!
+        )
+        #expect(added.first { $0.name == "x-amz-security-token" }?.value == "SESSIONTOKEN/abc+=")
+        #expect(
+            added.first { $0.name == "authorization" }?.value
+                == "AWS4-HMAC-SHA256 Credential=AKIDPROXY/20261126/eu-west-1/dynamodb/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=363f4c3fefae3d225ad56f2054662427d01ecf033c39f608f5f873f31dd724c7"
+        )
     }
 }

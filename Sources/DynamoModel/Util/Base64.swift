@@ -47,7 +47,8 @@ public enum Base64 {
         out.reserveCapacity(input.count / 4 * 3)
         var i = 0
         while i < input.count {
-            let c0 = reverse[Int(input[i])], c1 = reverse[Int(input[i + 1])]
+            let c0 = reverse[Int(input[i])]
+            let c1 = reverse[Int(input[i + 1])]
             guard c0 != 0xFF, c1 != 0xFF else { return nil }
             let last = i + 4 == input.count
             if last && input[i + 2] == UInt8(ascii: "=") {
@@ -59,7 +60,8 @@ public enum Base64 {
                 out.append(c0 << 2 | c1 >> 4)
                 out.append(c1 << 4 | c2 >> 2)
             } else {
-                let c2 = reverse[Int(input[i + 2])], c3 = reverse[Int(input[i + 3])]
+                let c2 = reverse[Int(input[i + 2])]
+                let c3 = reverse[Int(input[i + 3])]
                 guard c2 != 0xFF, c3 != 0xFF else { return nil }
                 out.append(c0 << 2 | c1 >> 4)
                 out.append(c1 << 4 | c2 >> 2)

@@ -88,7 +88,8 @@ extension AttributeValue {
     static func binary(_ value: JSONValue) throws(DynamoError) -> [UInt8] {
         guard case .string(let text) = value else { throw wrongType("B", value) }
         guard let bytes = Base64.decode(text) else {
-            throw DynamoError.serialization("Base64 encoded length is expected a multiple of 4 bytes but found: \(text.utf8.count)")
+            throw DynamoError.serialization(
+                "Base64 encoded length is expected a multiple of 4 bytes but found: \(text.utf8.count)")
         }
         return bytes
     }
@@ -110,7 +111,8 @@ extension AttributeValue {
             throw DynamoError.validation("One or more parameter values were invalid: An \(type) set may not be empty")
         }
         guard Set(elements).count == elements.count else {
-            throw DynamoError.validation("One or more parameter values were invalid: Input collection contains duplicates")
+            throw DynamoError.validation(
+                "One or more parameter values were invalid: Input collection contains duplicates")
         }
     }
 
@@ -123,7 +125,8 @@ extension Item {
     /// Decodes a JSON object of attribute values (an item, a key, `ExpressionAttributeValues`).
     public static func fromJSON(_ json: JSONValue, parameter: String) throws(DynamoError) -> Item {
         guard case .object(let members) = json else {
-            throw DynamoError.serialization("\(parameter): expected an object of AttributeValues, found \(json.typeName)")
+            throw DynamoError.serialization(
+                "\(parameter): expected an object of AttributeValues, found \(json.typeName)")
         }
         var item: Item = [:]
         item.reserveCapacity(members.count)

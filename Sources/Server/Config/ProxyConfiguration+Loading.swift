@@ -58,7 +58,8 @@ extension ProxyConfiguration {
         if let v = file.data { dataDirectory = v }
         if let v = file.redis { redisURL = v }
         if let c = file.upstreamCredentials {
-            upstreamCredentials = Credentials(accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken)
+            upstreamCredentials = Credentials(
+                accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken)
         }
         if let v = file.upstreamConnectTimeoutMs { upstreamConnectTimeoutMilliseconds = v }
         if let v = file.upstreamTimeoutMs { upstreamTimeoutMilliseconds = v }
@@ -81,20 +82,28 @@ extension ProxyConfiguration {
         if let v = env["DYNACACHE_DATA"] { dataDirectory = v }
         if let v = env["DYNACACHE_REDIS"] { redisURL = v }
         if let v = env["DYNACACHE_UPSTREAM_TIMEOUT_MS"] {
-            guard let ms = Int64(v), ms > 0 else { throw ConfigurationError("DYNACACHE_UPSTREAM_TIMEOUT_MS: not a positive integer: \(v)") }
+            guard let ms = Int64(v), ms > 0 else {
+                throw ConfigurationError("DYNACACHE_UPSTREAM_TIMEOUT_MS: not a positive integer: \(v)")
+            }
             upstreamTimeoutMilliseconds = ms
         }
         if let v = env["DYNACACHE_AUTH_MODE"] {
-            guard let mode = ClientAuthMode(rawValue: v) else { throw ConfigurationError("DYNACACHE_AUTH_MODE: expected none or sigv4, got \(v)") }
+            guard let mode = ClientAuthMode(rawValue: v) else {
+                throw ConfigurationError("DYNACACHE_AUTH_MODE: expected none or sigv4, got \(v)")
+            }
             clientAuth = mode
         }
         if let v = env["DYNACACHE_AUTH_KEYS"] { clientKeys = try Self.keyList(v, "DYNACACHE_AUTH_KEYS") }
-        if let v = env["DYNACACHE_FORWARD_OTHER_REQUESTS"] { forwardOtherRequests = try Self.bool(v, "DYNACACHE_FORWARD_OTHER_REQUESTS") }
+        if let v = env["DYNACACHE_FORWARD_OTHER_REQUESTS"] {
+            forwardOtherRequests = try Self.bool(v, "DYNACACHE_FORWARD_OTHER_REQUESTS")
+        }
         if let v = env["DYNACACHE_ALLOW_UNAUTHENTICATED_NON_LOOPBACK"] {
             allowUnauthenticatedNonLoopback = try Self.bool(v, "DYNACACHE_ALLOW_UNAUTHENTICATED_NON_LOOPBACK")
         }
         if let v = env["DYNACACHE_MAX_REQUEST_BYTES"] {
-            guard let n = Int(v), n > 0 else { throw ConfigurationError("DYNACACHE_MAX_REQUEST_BYTES: not a positive integer: \(v)") }
+            guard let n = Int(v), n > 0 else {
+                throw ConfigurationError("DYNACACHE_MAX_REQUEST_BYTES: not a positive integer: \(v)")
+            }
             maximumRequestBytes = n
         }
     }
@@ -107,7 +116,8 @@ extension ProxyConfiguration {
             )
         }
         if clientAuth == .sigv4 && clientKeys.isEmpty {
-            throw ConfigurationError("auth.mode sigv4 needs at least one key in auth.keys (or DYNACACHE_AUTH_KEYS=AKID:SECRET)")
+            throw ConfigurationError(
+                "auth.mode sigv4 needs at least one key in auth.keys (or DYNACACHE_AUTH_KEYS=AKID:SECRET)")
         }
         if let streamsUpstream, Endpoint(streamsUpstream) == nil {
             throw ConfigurationError("streamsUpstream: not an http(s) URL: \(streamsUpstream)")
@@ -122,7 +132,9 @@ extension ProxyConfiguration {
 
     static func upstream(_ text: String) throws -> Upstream {
         if text == "embedded" { return .embedded }
-        guard Endpoint(text) != nil else { throw ConfigurationError("upstream: expected an http(s) URL or 'embedded', got \(text)") }
+        guard Endpoint(text) != nil else {
+            throw ConfigurationError("upstream: expected an http(s) URL or 'embedded', got \(text)")
+        }
         return .url(text)
     }
 
@@ -138,7 +150,9 @@ extension ProxyConfiguration {
     static func keyList(_ text: String, _ name: String) throws -> [String: String] {
         var keys: [String: String] = [:]
         for pair in text.split(separator: ",") {
-            guard let colon = pair.firstIndex(of: ":") else { throw ConfigurationError("\(name): expected AKID:SECRET pairs") }
+            guard let colon = pair.firstIndex(of: ":") else {
+                throw ConfigurationError("\(name): expected AKID:SECRET pairs")
+            }
             keys[String(pair[..<colon])] = String(pair[pair.index(after: colon)...])
         }
         return keys

@@ -34,7 +34,8 @@ struct ClientAuthenticator: Sendable {
         case .missing:
             return .missingAuthenticationToken()
         case .incomplete(let message):
-            return DynamoError(status: 400, type: "com.amazon.coral.service#IncompleteSignatureException", message: message)
+            return DynamoError(
+                status: 400, type: "com.amazon.coral.service#IncompleteSignatureException", message: message)
         case .unknownAccessKey:
             return .unrecognizedClient()
         case .mismatch:

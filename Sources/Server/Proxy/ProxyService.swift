@@ -24,7 +24,8 @@ public final class ProxyService: HTTPResponder {
         now: @escaping @Sendable () -> AmzDate = { AmzDate.now() }
     ) {
         self.store = store
-        self.authenticator = ClientAuthenticator(mode: configuration.clientAuth, keys: configuration.clientKeys, now: now)
+        self.authenticator = ClientAuthenticator(
+            mode: configuration.clientAuth, keys: configuration.clientKeys, now: now)
         self.forwardOtherRequests = configuration.effectiveForwardOtherRequests
         self.logger = logger
     }
@@ -40,7 +41,8 @@ public final class ProxyService: HTTPResponder {
                 throw DynamoError.unknownOperation(name)
             case .known(let operation):
                 guard request.method == .POST else {
-                    throw DynamoError.serialization("DynamoDB operations are sent with POST, not \(request.method.rawValue)")
+                    throw DynamoError.serialization(
+                        "DynamoDB operations are sent with POST, not \(request.method.rawValue)")
                 }
                 try authenticator.check(request)
                 _ = try RequestShape.validate(body: request.body, operation: operation)
@@ -74,7 +76,9 @@ public final class ProxyService: HTTPResponder {
     /// the proxy) only when the operator allowed it; otherwise the client is told why not.
     func forwardForeign(_ request: ProxyHTTPRequest) async throws -> ProxyHTTPResponse {
         guard forwardOtherRequests, let remote = store as? RemoteTableStore else {
-            let what = request.headers.first(name: "x-amz-target").map { "X-Amz-Target \($0)" } ?? "a request without X-Amz-Target"
+            let what =
+                request.headers.first(name: "x-amz-target").map { "X-Amz-Target \($0)" }
+                ?? "a request without X-Amz-Target"
             throw DynamoError(
                 status: 400,
                 type: "com.amazon.coral.service#UnknownOperationException",
@@ -90,14 +94,17 @@ public final class ProxyService: HTTPResponder {
         return Self.response(from: answer)
     }
 
-    static let hopByHop: Set<String> = ["connection", "keep-alive", "transfer-encoding", "content-length", "upgrade", "te", "trailer"]
+    static let hopByHop: Set<String> = [
+        "connection", "keep-alive", "transfer-encoding", "content-length", "upgrade", "te", "trailer",
+    ]
 
     static func response(from answer: TableStoreResponse) -> ProxyHTTPResponse {
         var headers = HTTPHeaders()
         for (name, value) in answer.headers where !hopByHop.contains(name.lowercased()) {
             headers.add(name: name, value: value)
         }
-        return ProxyHTTPResponse(status: HTTPResponseStatus(statusCode: answer.status), headers: headers, body: answer.body)
+        return ProxyHTTPResponse(
+            status: HTTPResponseStatus(statusCode: answer.status), headers: headers, body: answer.body)
     }
 
     /// An error the proxy answers itself, in DynamoDB's shape with a fresh request id and CRC.
@@ -107,6 +114,7 @@ public final class ProxyService: HTTPResponder {
         headers.add(name: "content-type", value: "application/x-amz-json-1.0")
         headers.add(name: "x-amzn-RequestId", value: RequestID.make())
         headers.add(name: "x-amz-crc32", value: String(CRC32.checksum(body)))
-        return ProxyHTTPResponse(status: HTTPResponseStatus(statusCode: error.status), headers: headers, body: ByteBuffer(bytes: body))
+        return ProxyHTTPResponse(
+            status: HTTPResponseStatus(statusCode: error.status), headers: headers, body: ByteBuffer(bytes: body))
     }
 }

@@ -51,7 +51,9 @@ public final class RemoteTableStore: TableStore {
     let signer: Signer
     let now: @Sendable () -> AmzDate
 
-    public init(configuration: Configuration, eventLoopGroup: any EventLoopGroup, now: @escaping @Sendable () -> AmzDate) {
+    public init(
+        configuration: Configuration, eventLoopGroup: any EventLoopGroup, now: @escaping @Sendable () -> AmzDate
+    ) {
         self.configuration = configuration
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.httpVersion = .http1Only
@@ -96,7 +98,10 @@ public final class RemoteTableStore: TableStore {
         headers: [(name: String, value: String)],
         body: [UInt8]
     ) async throws -> TableStoreResponse {
-        let hopByHop: Set<String> = ["connection", "keep-alive", "transfer-encoding", "content-length", "upgrade", "te", "trailer", "proxy-connection"]
+        let hopByHop: Set<String> = [
+            "connection", "keep-alive", "transfer-encoding", "content-length", "upgrade", "te", "trailer",
+            "proxy-connection",
+        ]
         let kept = headers.filter { !hopByHop.contains($0.name.lowercased()) }
         return try await execute(endpoint: configuration.endpoint, method: method, uri: uri, headers: kept, body: body)
     }
@@ -116,7 +121,8 @@ public final class RemoteTableStore: TableStore {
         }
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(httpRequest, timeout: .milliseconds(configuration.requestTimeoutMilliseconds))
+            response = try await client.execute(
+                httpRequest, timeout: .milliseconds(configuration.requestTimeoutMilliseconds))
         } catch let error as HTTPClientError {
             let sent = error != .connectTimeout && error != .getConnectionFromPoolTimeout
             throw TableStoreTransportError(message: "upstream \(endpoint): \(error)", requestSent: sent)
@@ -127,7 +133,8 @@ public final class RemoteTableStore: TableStore {
         do {
             bodyBuffer = try await response.body.collect(upTo: configuration.maximumResponseBytes)
         } catch {
-            throw TableStoreTransportError(message: "upstream \(endpoint): reading the response: \(error)", requestSent: true)
+            throw TableStoreTransportError(
+                message: "upstream \(endpoint): reading the response: \(error)", requestSent: true)
         }
         return TableStoreResponse(
             status: Int(response.status.code),
