@@ -27,6 +27,7 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(name: "DynamoModel"),
+        .target(name: "DynamoExpressions", dependencies: ["DynamoModel"]),
         .target(
             name: "SigV4",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
@@ -43,11 +44,23 @@ let package = Package(
             ]
         ),
         .target(
+            name: "EmbeddedStore",
+            dependencies: [
+                "DynamoModel",
+                "DynamoExpressions",
+                "CSQLite",
+                "TableStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "Server",
             dependencies: [
                 "DynamoModel",
                 "SigV4",
                 "TableStore",
+                "EmbeddedStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -77,6 +90,7 @@ let package = Package(
             path: "Benchmarks/DynaCacheBench"
         ),
         .testTarget(name: "DynamoModelTests", dependencies: ["DynamoModel"]),
+        .testTarget(name: "DynamoExpressionsTests", dependencies: ["DynamoExpressions", "DynamoModel"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
         .testTarget(
             name: "ServerTests",

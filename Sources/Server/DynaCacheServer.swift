@@ -2,6 +2,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import EmbeddedStore
 import NIOPosix
 import SigV4
 import TableStore
@@ -33,7 +34,11 @@ public final class DynaCacheServer: Sendable {
         case nil:
             throw ConfigurationError("no upstream: pass --upstream URL (a DynamoDB-compatible endpoint)")
         case .embedded:
-            throw ConfigurationError("the embedded table store is not available in this build yet: pass --upstream URL")
+            do {
+                return try EmbeddedTableStore(directory: configuration.dataDirectory)
+            } catch {
+                throw ConfigurationError("cannot open the embedded table store in \(configuration.dataDirectory): \(error)")
+            }
         case .url(let url):
             guard let endpoint = Endpoint(url) else { throw ConfigurationError("upstream: not an http(s) URL: \(url)") }
             let streams = try configuration.streamsUpstream.map { text in
@@ -98,8 +103,7 @@ public final class DynaCacheServer: Sendable {
     /// The ports actually bound (useful when the configuration asked for port 0).
     public var boundPorts: (data: Int?, admin: Int?) {
         let channels = channels.withLockedValue { $0 }
-        guard channels.count == 2 else { return (nil, nil) }
-        return (channels[0].localAddress?.port, channels[1].localAddress?.port)
+        return (channels.first?.localAddress?.port, channels.count > 1 ? channels[1].localAddress?.port : nil)
     }
 
     func bind(_ address: HostPort, responder: any HTTPResponder, maximumBodyBytes: Int) async throws -> any Channel {

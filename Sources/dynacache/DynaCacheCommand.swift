@@ -6,7 +6,7 @@ struct DynaCacheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dynacache",
         abstract: "A caching read-through proxy for Amazon DynamoDB.",
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Store.self],
         defaultSubcommand: nil
     )
 }

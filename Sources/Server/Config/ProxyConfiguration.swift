@@ -19,6 +19,8 @@ public struct ProxyConfiguration: Sendable {
 
     public var listen = HostPort(host: "127.0.0.1", port: 8000)
     public var adminListen = HostPort(host: "127.0.0.1", port: 8081)
+    /// Off for `dynacache store`, which serves the table store alone.
+    public var adminEnabled = true
     public var upstream: Upstream? = nil
     public var streamsUpstream: String? = nil
     /// The signing region; derived from an AWS endpoint's host when not given.

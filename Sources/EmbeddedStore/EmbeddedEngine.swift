@@ -1,0 +1,205 @@
+import DynamoModel
+import DynamoExpressions
+import Foundation
+
+/// DynamoDB's semantics over one SQLite database: the synchronous core of the embedded store.
+///
+/// Not thread-safe: `EmbeddedTableStore` runs every call on one thread. Items live in one
+/// `WITHOUT ROWID` table keyed by (table, hash key bytes, range key bytes); key bytes are
+/// `CanonicalBytes.sortable`, so SQLite's `memcmp` order is DynamoDB's sort-key order.
+final class EmbeddedEngine {
+    let db: SQLiteDatabase
+    var tables: [String: TableDefinition] = [:]
+    let now: () -> Double
+
+    init(path: String, now: @escaping () -> Double = { Date().timeIntervalSince1970 }) throws {
+        self.db = try SQLiteDatabase(path: path)
+        self.now = now
+        try db.execute(
+            """
+            CREATE TABLE IF NOT EXISTS dc_tables (name TEXT PRIMARY KEY, definition BLOB NOT NULL);
+            CREATE TABLE IF NOT EXISTS dc_items (
+                tbl TEXT NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL, item BLOB NOT NULL, size INTEGER NOT NULL,
+                PRIMARY KEY (tbl, hk, rk)
+            ) WITHOUT ROWID;
+            """
+        )
+        let select = try db.statement("SELECT definition FROM dc_tables")
+        while try select.step() {
+            if let json = try? JSONParser.parse(select.blob(0)), let table = TableDefinition(json: json) {
+                tables[table.name] = table
+            }
+        }
+    }
+
+    /// An answer: a status and a JSON body (the result, or an error in DynamoDB's shape).
+    struct Response {
+        var status: Int
+        var body: JSONValue
+    }
+
+    /// Runs one operation. Every failure becomes DynamoDB's error shape; nothing escapes.
+    func handle(_ operation: String, _ request: JSONValue) -> Response {
+        do {
+            return Response(status: 200, body: try dispatch(operation, request))
+        } catch let error as DynamoError {
+            return Self.errorResponse(error)
+        } catch let error as ExpressionError {
+            return Self.errorResponse(error.dynamoError)
+        } catch let failed as ConditionalCheckFailed {
+            let (error, body) = failed.response
+            return Response(status: error.status, body: body)
+        } catch {
+            return Self.errorResponse(.internalServerError("Embedded store failure: \(error)"))
+        }
+    }
+
+    static func errorResponse(_ error: DynamoError) -> Response {
+        Response(status: error.status, body: .object(["__type": .string(error.type), "message": .string(error.message)]))
+    }
+
+    func dispatch(_ operation: String, _ request: JSONValue) throws -> JSONValue {
+        switch operation {
+        case "CreateTable": return try createTable(request)
+        case "DescribeTable": return try describeTable(request)
+        case "ListTables": return try listTables(request)
+        case "DeleteTable": return try deleteTable(request)
+        case "PutItem": return try putItem(request)
+        case "GetItem": return try getItem(request)
+        case "UpdateItem": return try updateItem(request)
+        case "DeleteItem": return try deleteItem(request)
+        case "Query": return try query(request)
+        case "Scan": return try scan(request)
+        case "BatchGetItem": return try batchGetItem(request)
+        case "BatchWriteItem": return try batchWriteItem(request)
+        default:
+            throw DynamoError.validation("The embedded table store does not support \(operation) yet")
+        }
+    }
+
+    // MARK: Request parameters
+
+    static func required(_ request: JSONValue, _ name: String, path: String) throws(DynamoError) -> JSONValue {
+        guard let value = request[name], value != .null else {
+            throw DynamoError.validation(
+                "1 validation error detected: Value null at '\(path)' failed to satisfy constraint: Member must not be null"
+            )
+        }
+        return value
+    }
+
+    static func string(_ request: JSONValue, _ name: String) throws(DynamoError) -> String? {
+        guard let value = request[name], value != .null else { return nil }
+        guard case .string(let s) = value else { throw DynamoError.serialization("\(name) must be a string") }
+        return s
+    }
+
+    static func refuseLegacy(_ request: JSONValue, _ names: [String]) throws(DynamoError) {
+        for name in names where request[name] != nil && request[name] != .null {
+            throw DynamoError.validation("The embedded table store does not support the legacy parameter \(name); use expressions")
+        }
+    }
+
+    func table(_ request: JSONValue) throws(DynamoError) -> TableDefinition {
+        guard case .string(let name) = try Self.required(request, "TableName", path: "tableName") else {
+            throw DynamoError.serialization("TableName must be a string")
+        }
+        return try table(named: name)
+    }
+
+    func table(named name: String) throws(DynamoError) -> TableDefinition {
+        guard let table = tables[name] else {
+            throw DynamoError.resourceNotFound("Requested resource not found")
+        }
+        return table
+    }
+
+    // MARK: Keys
+
+    /// The key of `item` (exactly the key attributes, for a Key parameter; at least them, for
+    /// an item), as stored bytes.
+    func keyBytes(
+        _ table: TableDefinition,
+        _ item: Item,
+        exact: Bool
+    ) throws(DynamoError) -> (hash: [UInt8], range: [UInt8]) {
+        if exact && item.count != table.keyNames.count {
+            throw DynamoError.validation("The provided key element does not match the schema")
+        }
+        func bytes(_ key: KeyAttribute) throws(DynamoError) -> [UInt8] {
+            guard let value = item[key.name] else {
+                if exact { throw DynamoError.validation("The provided key element does not match the schema") }
+                throw DynamoError.validation("One or more parameter values were invalid: Missing the key \(key.name) in the item")
+            }
+            guard value.typeDescriptor == key.type, let bytes = CanonicalBytes.sortable(value) else {
+                if exact { throw DynamoError.validation("The provided key element does not match the schema") }
+                throw DynamoError.validation(
+                    "One or more parameter values were invalid: Type mismatch for key \(key.name) expected: \(key.type) actual: \(value.typeDescriptor)"
+                )
+            }
+            if case .s(let s) = value, s.isEmpty {
+                throw DynamoError.validation(
+                    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: \(key.name)"
+                )
+            }
+            if case .b(let b) = value, b.isEmpty {
+                throw DynamoError.validation(
+                    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: \(key.name)"
+                )
+            }
+            return bytes
+        }
+        let hash = try bytes(table.hashKey)
+        let range = try table.rangeKey.map { (k) throws(DynamoError) in try bytes(k) } ?? []
+        return (hash, range)
+    }
+
+    static func key(of item: Item, _ table: TableDefinition) -> Item {
+        var key: Item = [:]
+        for name in table.keyNames { key[name] = item[name] }
+        return key
+    }
+
+    // MARK: Rows
+
+    func loadItem(_ table: TableDefinition, hash: [UInt8], range: [UInt8]) throws -> Item? {
+        let select = try db.statement("SELECT item FROM dc_items WHERE tbl = ? AND hk = ? AND rk = ?")
+        select.bind(1, table.name)
+        select.bind(2, hash)
+        select.bind(3, range)
+        guard try select.step() else { return nil }
+        return try Self.decodeItem(select.blob(0))
+    }
+
+    static func decodeItem(_ bytes: [UInt8]) throws -> Item {
+        try Item.fromJSON(try JSONParser.parse(bytes), parameter: "stored item")
+    }
+
+    func storeItem(_ table: TableDefinition, _ item: Item, hash: [UInt8], range: [UInt8]) throws {
+        let insert = try db.statement(
+            "INSERT OR REPLACE INTO dc_items (tbl, hk, rk, item, size) VALUES (?, ?, ?, ?, ?)"
+        )
+        insert.bind(1, table.name)
+        insert.bind(2, hash)
+        insert.bind(3, range)
+        insert.bind(4, JSONWriter.bytes(item.json))
+        insert.bind(5, Int64(ItemSize.of(item)))
+        try insert.run()
+    }
+
+    func removeItem(_ table: TableDefinition, hash: [UInt8], range: [UInt8]) throws {
+        let delete = try db.statement("DELETE FROM dc_items WHERE tbl = ? AND hk = ? AND rk = ?")
+        delete.bind(1, table.name)
+        delete.bind(2, hash)
+        delete.bind(3, range)
+        try delete.run()
+    }
+
+    /// Checks an item about to be written: size limit and empty sets are DynamoDB's rules
+    /// (empty strings and binaries are allowed outside keys).
+    static func checkWritable(_ item: Item) throws(DynamoError) {
+        if ItemSize.of(item) > ItemSize.maximumItemBytes {
+            throw DynamoError.validation("Item size has exceeded the maximum allowed size")
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import DynamoModel
+import Foundation
+import NIOCore
+import NIOPosix
+import TableStore
+
+/// DynaCache's built-in table store: DynamoDB's API on a SQLite file, for development, tests
+/// and load tests — what DynamoDB Local is for Java users.
+///
+/// SQLite calls block, so they run on a thread of their own rather than on an event loop; one
+/// thread serializes every operation, which also makes each one atomic.
+public final class EmbeddedTableStore: TableStore {
+    let engine: NIOLockedEngine
+    let pool: NIOThreadPool
+
+    /// Opens (or creates) the store in `directory` (its file: `dynacache.sqlite3`).
+    public init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = (directory as NSString).appendingPathComponent("dynacache.sqlite3")
+        self.engine = NIOLockedEngine(try EmbeddedEngine(path: path))
+        self.pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+    }
+
+    public func send(_ request: TableStoreRequest) async throws -> TableStoreResponse {
+        let engine = self.engine
+        return try await pool.runIfActive {
+            engine.respond(request)
+        }
+    }
+
+    /// Runs one operation on the caller's thread: for benchmarks and tests of the engine alone.
+    public func sendSynchronously(_ request: TableStoreRequest) -> TableStoreResponse {
+        engine.respond(request)
+    }
+
+    public func shutdown() async throws {
+        try await pool.shutdownGracefully()
+    }
+}
+
+/// The engine behind a lock: the thread pool has one thread, but `sendSynchronously` may be
+/// called from anywhere.
+final class NIOLockedEngine: @unchecked Sendable {
+    private let engine: EmbeddedEngine
+    private let lock = NSLock()
+
+    init(_ engine: EmbeddedEngine) { self.engine = engine }
+
+    func respond(_ request: TableStoreRequest) -> TableStoreResponse {
+        let result: EmbeddedEngine.Response
+        if request.operation.family != .dynamoDB {
+            result = EmbeddedEngine.errorResponse(
+                .validation("The embedded table store does not serve DynamoDB Streams yet")
+            )
+        } else {
+            switch Result(catching: { try JSONParser.parse(request.body) }) {
+            case .success(let json):
+                guard case .object = json else {
+                    result = EmbeddedEngine.errorResponse(.serialization("The request body must be a JSON object"))
+                    break
+                }
+                lock.lock()
+                result = engine.handle(request.operation.name, json)
+                lock.unlock()
+            case .failure(let error):
+                result = EmbeddedEngine.errorResponse(.serialization("Malformed JSON request body: \(error)"))
+            }
+        }
+        let body = JSONWriter.bytes(result.body)
+        return TableStoreResponse(
+            status: result.status,
+            headers: [
+                ("content-type", "application/x-amz-json-1.0"),
+                ("x-amzn-RequestId", RequestIDs.make()),
+                ("x-amz-crc32", String(CRC32.checksum(body))),
+            ],
+            body: ByteBuffer(bytes: body)
+        )
+    }
+}
+
+enum RequestIDs {
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
+
+    static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String(decoding: (0..<52).map { _ in alphabet[Int(generator.next(upperBound: UInt32(36)))] }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,145 @@
+import DynamoExpressions
+import DynamoModel
+
+extension EmbeddedEngine {
+    static let batchGetLimit = 100
+    static let batchWriteLimit = 25
+    /// BatchGetItem answers at most 16 MB; keys past that come back as UnprocessedKeys.
+    static let batchGetResponseBytes = 16 * 1024 * 1024
+
+    func batchGetItem(_ request: JSONValue) throws -> JSONValue {
+        guard case .object(let requestItems) = try Self.required(request, "RequestItems", path: "requestItems") else {
+            throw DynamoError.serialization("RequestItems must be a map")
+        }
+        guard !requestItems.isEmpty else {
+            throw DynamoError.validation(
+                "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"
+            )
+        }
+        struct TableRequest {
+            var table: TableDefinition
+            var keys: [Item]
+            var projection: [AttributePath]?
+            var raw: JSONValue
+        }
+        var plans: [(String, TableRequest)] = []
+        var total = 0
+        for name in requestItems.keys.sorted() {
+            let spec = requestItems[name]!
+            try Self.refuseLegacy(spec, ["AttributesToGet"])
+            let table = try table(named: name)
+            guard case .array(let keyList) = try Self.required(spec, "Keys", path: "requestItems.\(name).member.keys") else {
+                throw DynamoError.serialization("Keys must be a list")
+            }
+            var keys: [Item] = []
+            var seen: Set<[UInt8]> = []
+            for keyJSON in keyList {
+                let key = try Item.fromJSON(keyJSON, parameter: "Keys")
+                let bytes = try keyBytes(table, key, exact: true)
+                guard seen.insert(bytes.hash + [0xFF] + bytes.range).inserted else {
+                    throw DynamoError.validation("Provided list of item keys contains duplicates")
+                }
+                keys.append(key)
+            }
+            var attributes = try ExpressionAttributes(request: spec)
+            let projection = try Self.projection(spec, &attributes)
+            try attributes.checkAllUsed()
+            total += keys.count
+            plans.append((name, TableRequest(table: table, keys: keys, projection: projection, raw: spec)))
+        }
+        guard total <= Self.batchGetLimit else {
+            throw DynamoError.validation("Too many items requested for the BatchGetItem call")
+        }
+        var responses: [String: JSONValue] = [:]
+        var unprocessed: [String: JSONValue] = [:]
+        var bytes = 0
+        for (name, plan) in plans {
+            var found: [JSONValue] = []
+            var leftover: [JSONValue] = []
+            for key in plan.keys {
+                if bytes >= Self.batchGetResponseBytes {
+                    leftover.append(key.json)
+                    continue
+                }
+                let k = try keyBytes(plan.table, key, exact: true)
+                if let item = try loadItem(plan.table, hash: k.hash, range: k.range) {
+                    bytes += ItemSize.of(item)
+                    found.append((plan.projection.map { Projection.apply($0, to: item) } ?? item).json)
+                }
+            }
+            responses[name] = .array(found)
+            if !leftover.isEmpty {
+                var spec = plan.raw.objectValue ?? [:]
+                spec["Keys"] = .array(leftover)
+                unprocessed[name] = .object(spec)
+            }
+        }
+        return .object(["Responses": .object(responses), "UnprocessedKeys": .object(unprocessed)])
+    }
+
+    func batchWriteItem(_ request: JSONValue) throws -> JSONValue {
+        guard case .object(let requestItems) = try Self.required(request, "RequestItems", path: "requestItems") else {
+            throw DynamoError.serialization("RequestItems must be a map")
+        }
+        guard !requestItems.isEmpty else {
+            throw DynamoError.validation(
+                "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"
+            )
+        }
+        enum Write {
+            case put(Item)
+            case delete
+        }
+        var writes: [(TableDefinition, [UInt8], [UInt8], Write)] = []
+        for name in requestItems.keys.sorted() {
+            let table = try table(named: name)
+            guard case .array(let list) = requestItems[name]! else {
+                throw DynamoError.serialization("RequestItems values must be lists")
+            }
+            guard (1...Self.batchWriteLimit).contains(list.count) else {
+                throw DynamoError.validation(
+                    "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]"
+                )
+            }
+            var seen: Set<[UInt8]> = []
+            for entry in list {
+                let put = entry["PutRequest"].flatMap { $0 == .null ? nil : $0 }
+                let delete = entry["DeleteRequest"].flatMap { $0 == .null ? nil : $0 }
+                let write: Write
+                let key: (hash: [UInt8], range: [UInt8])
+                switch (put, delete) {
+                case (let p?, nil):
+                    let item = try Item.fromJSON(try Self.required(p, "Item", path: "item"), parameter: "Item")
+                    key = try keyBytes(table, item, exact: false)
+                    try Self.checkWritable(item)
+                    write = .put(item)
+                case (nil, let d?):
+                    let k = try Item.fromJSON(try Self.required(d, "Key", path: "key"), parameter: "Key")
+                    key = try keyBytes(table, k, exact: true)
+                    write = .delete
+                default:
+                    throw DynamoError.validation("A WriteRequest must contain exactly one of PutRequest or DeleteRequest")
+                }
+                // DynamoDB refuses two requests for one item in a batch (moto accepts them).
+                guard seen.insert(key.hash + [0xFF] + key.range).inserted else {
+                    throw DynamoError.validation("Provided list of item keys contains duplicates")
+                }
+                writes.append((table, key.hash, key.range, write))
+            }
+        }
+        guard writes.count <= Self.batchWriteLimit else {
+            throw DynamoError.validation(
+                "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]"
+            )
+        }
+        try db.transaction {
+            for (table, hash, range, write) in writes {
+                switch write {
+                case .put(let item): try storeItem(table, item, hash: hash, range: range)
+                case .delete: try removeItem(table, hash: hash, range: range)
+                }
+            }
+        }
+        return .object(["UnprocessedItems": .object([:])])
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Server
+
+/// `dynacache store`: the embedded table store as its own DynamoDB endpoint, for any SDK.
+struct Store: AsyncParsableCommand, AsyncEntryPoint {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the embedded SQLite table store as a DynamoDB endpoint (default 127.0.0.1:8001)."
+    )
+
+    @Option(help: "Listen address, HOST:PORT.")
+    var listen: String = "127.0.0.1:8001"
+
+    @Option(help: "Directory of the store's SQLite file.")
+    var data: String = "./data"
+
+    @Flag(name: .customLong("allow-unauthenticated"), help: "Allow listening on a non-loopback address.")
+    var allowUnauthenticated = false
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        try await start()
+    }
+
+    func start() async throws {
+        var settings = ProxyConfiguration()
+        try settings.apply(environment: [
+            "DYNACACHE_LISTEN": listen,
+            "DYNACACHE_UPSTREAM": "embedded",
+            "DYNACACHE_DATA": data,
+            "DYNACACHE_FORWARD_OTHER_REQUESTS": "false",
+        ])
+        settings.adminEnabled = false
+        settings.allowUnauthenticatedNonLoopback = allowUnauthenticated
+        var logger = Logger(label: "dynacache-store")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let server = try DynaCacheServer(configuration: settings, logger: logger, environment: ProcessInfo.processInfo.environment)
+        try await server.start()
+        try await server.waitUntilClosed()
+    }
+}
