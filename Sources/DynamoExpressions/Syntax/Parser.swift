@@ -11,9 +11,18 @@ struct Parser {
     let source: [Unicode.Scalar]
     var position = 0
     var attributes: ExpressionAttributes
+    /// Nesting of parentheses and NOTs, bounded so hostile input cannot exhaust the stack.
+    var depth = 0
+
+    /// DynamoDB's limit on any expression string.
+    static let maximumLength = 4096
+    static let maximumDepth = 64
 
     init(_ source: String, kind: ExpressionKind, attributes: ExpressionAttributes) throws(ExpressionError) {
         self.kind = kind
+        if source.utf8.count > Self.maximumLength {
+            throw .invalid(kind, "Expression size has exceeded the maximum allowed size; expression size: \(source.utf8.count)")
+        }
         self.source = Array(source.unicodeScalars)
         self.tokens = try Lexer.tokens(source, kind: kind)
         self.attributes = attributes
@@ -65,6 +74,11 @@ struct Parser {
     }
 
     mutating func parseNot() throws(ExpressionError) -> Condition {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maximumDepth else {
+            throw .invalid(kind, "The expression is nested too deeply; maximum depth: \(Self.maximumDepth)")
+        }
         if current.isKeyword("NOT") {
             _ = advance()
             return .not(try parseNot())
