@@ -131,3 +131,20 @@ def client(url, service="dynamodb", key="AKIDCLIENT", secret="client-secret-key"
 def reset_moto(moto_url):
     req = urllib.request.Request(moto_url + "/moto-api/reset", method="POST", data=b"")
     urllib.request.urlopen(req, timeout=10).read()
+
+
+def start_store(data_dir, port=None):
+    """`dynacache store` on a free port over `data_dir`."""
+    port = port or free_port()
+    svc = Service([DYNACACHE, "store", "--listen", f"127.0.0.1:{port}", "--data", str(data_dir)],
+                  f"http://127.0.0.1:{port}/", log_name="store")
+    svc.url = f"http://127.0.0.1:{port}"
+    svc.port = port
+    return svc
+
+
+@pytest.fixture()
+def store(tmp_path):
+    svc = start_store(tmp_path / "store")
+    yield svc
+    svc.stop()
