@@ -2,6 +2,7 @@
 SWIFT ?= swift
 PYTHON ?= python3
 MOTO_PORT ?= 5000
+UPSTREAM ?= embedded
 
 .PHONY: all deps build release test unit-test e2e-test run bench bench-json bench-passthrough format clean
 
@@ -29,9 +30,10 @@ unit-test: deps
 e2e-test: build
 	$(PYTHON) -m pytest -q -p no:cacheprovider Tests/e2e
 
-# The proxy on 127.0.0.1:8000 (admin on :8081) in front of a local moto_server on :$(MOTO_PORT).
+# The proxy on 127.0.0.1:8000 (admin :8081) over the embedded store in ./data (UPSTREAM=moto: moto_server).
 run: build
-	MOTO_PORT=$(MOTO_PORT) ./scripts/run-local.sh
+	@# UPSTREAM=moto make run: moto_server as the table store instead of the embedded one
+	MOTO_PORT=$(MOTO_PORT) UPSTREAM=$(UPSTREAM) ./scripts/run-local.sh
 
 # Benchmarks (release builds): JSON codec cost per request, and pass-through overhead.
 bench: bench-json bench-passthrough
