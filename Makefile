@@ -4,7 +4,7 @@ PYTHON ?= python3
 MOTO_PORT ?= 5000
 UPSTREAM ?= embedded
 
-.PHONY: all deps build release test unit-test e2e-test run bench bench-json bench-passthrough format clean
+.PHONY: all deps build release test unit-test e2e-test run bench bench-json bench-passthrough bench-store format clean
 
 all: build
 
@@ -35,8 +35,8 @@ run: build
 	@# UPSTREAM=moto make run: moto_server as the table store instead of the embedded one
 	MOTO_PORT=$(MOTO_PORT) UPSTREAM=$(UPSTREAM) ./scripts/run-local.sh
 
-# Benchmarks (release builds): JSON codec cost per request, and pass-through overhead.
-bench: bench-json bench-passthrough
+# Benchmarks (release builds): JSON codec cost per request, pass-through overhead, embedded store.
+bench: bench-json bench-passthrough bench-store
 
 bench-json: deps
 	$(SWIFT) build -c release --product DynaCacheBench
@@ -46,6 +46,11 @@ bench-passthrough: deps
 	$(SWIFT) build -c release --product dynacache
 	$(SWIFT) build -c release --product DynaCacheBench
 	./scripts/bench-passthrough.sh
+
+bench-store: deps
+	$(SWIFT) build -c release --product dynacache
+	$(SWIFT) build -c release --product DynaCacheBench
+	./scripts/bench-store.sh
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Benchmarks

@@ -82,6 +82,8 @@ let package = Package(
             name: "DynaCacheBench",
             dependencies: [
                 "DynamoModel",
+                "EmbeddedStore",
+                "TableStore",
                 "SigV4",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -21,7 +21,9 @@ public struct ExpressionAttributes: Sendable {
                 throw DynamoError.serialization("ExpressionAttributeNames must be a map")
             }
             for (k, v) in members {
-                guard case .string(let s) = v else { throw DynamoError.serialization("ExpressionAttributeNames values must be strings") }
+                guard case .string(let s) = v else {
+                    throw DynamoError.serialization("ExpressionAttributeNames values must be strings")
+                }
                 names[k] = s
             }
         }
@@ -40,7 +42,10 @@ public struct ExpressionAttributes: Sendable {
 
     mutating func name(_ placeholder: String, kind: ExpressionKind) throws(ExpressionError) -> String {
         guard let name = names["#" + placeholder] else {
-            throw .invalid(kind, "An expression attribute name used in the document path is not defined; attribute name: #\(placeholder)")
+            throw .invalid(
+                kind,
+                "An expression attribute name used in the document path is not defined; attribute name: #\(placeholder)"
+            )
         }
         usedNames.insert("#" + placeholder)
         return name
@@ -48,7 +53,9 @@ public struct ExpressionAttributes: Sendable {
 
     mutating func value(_ placeholder: String, kind: ExpressionKind) throws(ExpressionError) -> AttributeValue {
         guard let value = values[":" + placeholder] else {
-            throw .invalid(kind, "An expression attribute value used in expression is not defined; attribute value: :\(placeholder)")
+            throw .invalid(
+                kind,
+                "An expression attribute value used in expression is not defined; attribute value: :\(placeholder)")
         }
         usedValues.insert(":" + placeholder)
         return value

@@ -17,7 +17,9 @@ public enum Expressions {
         return condition
     }
 
-    public static func update(_ text: String, attributes: inout ExpressionAttributes) throws(ExpressionError) -> [UpdateAction] {
+    public static func update(_ text: String, attributes: inout ExpressionAttributes) throws(ExpressionError)
+        -> [UpdateAction]
+    {
         var parser = try Parser(text, kind: .update, attributes: attributes)
         let actions = try parser.parseUpdate()
         attributes = parser.attributes

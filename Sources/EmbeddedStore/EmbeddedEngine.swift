@@ -1,5 +1,5 @@
-import DynamoModel
 import DynamoExpressions
+import DynamoModel
 import Foundation
 
 /// DynamoDB's semantics over one SQLite database: the synchronous core of the embedded store.
@@ -55,7 +55,8 @@ final class EmbeddedEngine {
     }
 
     static func errorResponse(_ error: DynamoError) -> Response {
-        Response(status: error.status, body: .object(["__type": .string(error.type), "message": .string(error.message)]))
+        Response(
+            status: error.status, body: .object(["__type": .string(error.type), "message": .string(error.message)]))
     }
 
     func dispatch(_ operation: String, _ request: JSONValue) throws -> JSONValue {
@@ -96,7 +97,8 @@ final class EmbeddedEngine {
 
     static func refuseLegacy(_ request: JSONValue, _ names: [String]) throws(DynamoError) {
         for name in names where request[name] != nil && request[name] != .null {
-            throw DynamoError.validation("The embedded table store does not support the legacy parameter \(name); use expressions")
+            throw DynamoError.validation(
+                "The embedded table store does not support the legacy parameter \(name); use expressions")
         }
     }
 
@@ -129,7 +131,8 @@ final class EmbeddedEngine {
         func bytes(_ key: KeyAttribute) throws(DynamoError) -> [UInt8] {
             guard let value = item[key.name] else {
                 if exact { throw DynamoError.validation("The provided key element does not match the schema") }
-                throw DynamoError.validation("One or more parameter values were invalid: Missing the key \(key.name) in the item")
+                throw DynamoError.validation(
+                    "One or more parameter values were invalid: Missing the key \(key.name) in the item")
             }
             guard value.typeDescriptor == key.type, let bytes = CanonicalBytes.sortable(value) else {
                 if exact { throw DynamoError.validation("The provided key element does not match the schema") }

@@ -72,19 +72,10 @@ final class NIOLockedEngine: @unchecked Sendable {
             status: result.status,
             headers: [
                 ("content-type", "application/x-amz-json-1.0"),
-                ("x-amzn-RequestId", RequestIDs.make()),
+                ("x-amzn-RequestId", RequestID.make()),
                 ("x-amz-crc32", String(CRC32.checksum(body))),
             ],
             body: ByteBuffer(bytes: body)
         )
-    }
-}
-
-enum RequestIDs {
-    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
-
-    static func make() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return String(decoding: (0..<52).map { _ in alphabet[Int(generator.next(upperBound: UInt32(36)))] }, as: UTF8.self)
     }
 }

@@ -1,8 +1,8 @@
+import EmbeddedStore
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
-import EmbeddedStore
 import NIOPosix
 import SigV4
 import TableStore
@@ -37,7 +37,8 @@ public final class DynaCacheServer: Sendable {
             do {
                 return try EmbeddedTableStore(directory: configuration.dataDirectory)
             } catch {
-                throw ConfigurationError("cannot open the embedded table store in \(configuration.dataDirectory): \(error)")
+                throw ConfigurationError(
+                    "cannot open the embedded table store in \(configuration.dataDirectory): \(error)")
             }
         case .url(let url):
             guard let endpoint = Endpoint(url) else { throw ConfigurationError("upstream: not an http(s) URL: \(url)") }

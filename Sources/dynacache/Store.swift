@@ -37,7 +37,8 @@ struct Store: AsyncParsableCommand, AsyncEntryPoint {
         settings.allowUnauthenticatedNonLoopback = allowUnauthenticated
         var logger = Logger(label: "dynacache-store")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let server = try DynaCacheServer(configuration: settings, logger: logger, environment: ProcessInfo.processInfo.environment)
+        let server = try DynaCacheServer(
+            configuration: settings, logger: logger, environment: ProcessInfo.processInfo.environment)
         try await server.start()
         try await server.waitUntilClosed()
     }

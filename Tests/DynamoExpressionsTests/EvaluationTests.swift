@@ -67,7 +67,9 @@ struct EvaluationTests {
         #expect(throws: ExpressionError.self) { try check("begins_with(id, :p)", [":p": n("1")]) }
     }
 
-    func update(_ text: String, _ values: [String: AttributeValue] = [:], names: [String: String] = [:], on base: Item? = nil) throws -> Item {
+    func update(
+        _ text: String, _ values: [String: AttributeValue] = [:], names: [String: String] = [:], on base: Item? = nil
+    ) throws -> Item {
         var a = attrs(names, values)
         return try UpdateApplier.apply(try Expressions.update(text, attributes: &a), to: base ?? item)
     }

@@ -10,7 +10,9 @@ func attrs(_ names: [String: String] = [:], _ values: [String: AttributeValue] =
 func n(_ s: String) -> AttributeValue { .n(try! DynamoNumber(parsing: s)) }
 
 struct ConditionParserTests {
-    func parse(_ text: String, _ a: ExpressionAttributes = attrs([:], [":v": .s("x"), ":w": n("1")])) throws -> Condition {
+    func parse(_ text: String, _ a: ExpressionAttributes = attrs([:], [":v": .s("x"), ":w": n("1")])) throws
+        -> Condition
+    {
         var a = a
         return try Expressions.condition(text, attributes: &a)
     }
@@ -26,7 +28,11 @@ struct ConditionParserTests {
     @Test func parsesPathsWithPlaceholdersAndIndexes() throws {
         var a = attrs(["#m": "map", "#k": "key with spaces"], [":v": .s("x")])
         let c = try Expressions.condition("#m.#k[2].leaf = :v", attributes: &a)
-        #expect(c == .compare(.equal, .path(AttributePath([.name("map"), .name("key with spaces"), .index(2), .name("leaf")])), .value(.s("x"))))
+        #expect(
+            c
+                == .compare(
+                    .equal, .path(AttributePath([.name("map"), .name("key with spaces"), .index(2), .name("leaf")])),
+                    .value(.s("x"))))
         #expect(throws: Never.self) { try a.checkAllUsed() }
     }
 
@@ -51,7 +57,10 @@ struct ConditionParserTests {
         ("#nope = :v", "An expression attribute name used in the document path is not defined; attribute name: #nope"),
         ("status = :v", "Attribute name is a reserved keyword; reserved keyword: status"),
         ("foo(a)", "Invalid function name; function: foo"),
-        ("begins_with(a)", "Incorrect number of operands for operator or function; operator or function: begins_with, number of operands: 1"),
+        (
+            "begins_with(a)",
+            "Incorrect number of operands for operator or function; operator or function: begins_with, number of operands: 1"
+        ),
         ("attribute_exists(:v)", "Operator or function requires a document path"),
         ("a[x] = :v", "Syntax error"),
         ("a = :v $", "Syntax error"),
@@ -69,18 +78,27 @@ struct ConditionParserTests {
     @Test func unusedPlaceholdersAreRefused() throws {
         var a = attrs(["#a": "a", "#b": "b"], [":v": .s("x"), ":u": .s("y")])
         _ = try Expressions.condition("#a = :v", attributes: &a)
-        #expect(throws: DynamoError.validation("Value provided in ExpressionAttributeNames unused in expressions: keys: {#b}")) {
+        #expect(
+            throws: DynamoError.validation(
+                "Value provided in ExpressionAttributeNames unused in expressions: keys: {#b}")
+        ) {
             try a.checkAllUsed()
         }
         var b = attrs([:], [":v": .s("x"), ":u": .s("y")])
         _ = try Expressions.condition("a = :v", attributes: &b)
-        #expect(throws: DynamoError.validation("Value provided in ExpressionAttributeValues unused in expressions: keys: {:u}")) {
+        #expect(
+            throws: DynamoError.validation(
+                "Value provided in ExpressionAttributeValues unused in expressions: keys: {:u}")
+        ) {
             try b.checkAllUsed()
         }
     }
 
     @Test func hostileInputNeverCrashes() {
-        for text in [String(repeating: "(", count: 5000), String(repeating: "NOT ", count: 3000) + "a = :v", "\u{0}", "🙂 = :v", "a.", "a[", "a[99999999999999999999] = :v"] {
+        for text in [
+            String(repeating: "(", count: 5000), String(repeating: "NOT ", count: 3000) + "a = :v", "\u{0}", "🙂 = :v",
+            "a.", "a[", "a[99999999999999999999] = :v",
+        ] {
             _ = try? parse(text)
         }
     }
@@ -134,10 +152,12 @@ struct ExpressionLimitTests {
             try Expressions.condition(String(repeating: "a = :v OR ", count: 500) + "a = :v", attributes: &a)
         } throws: { ($0 as! ExpressionError).message.contains("Expression size has exceeded the maximum allowed size") }
         #expect {
-            try Expressions.condition(String(repeating: "(", count: 1000) + "a = :v" + String(repeating: ")", count: 1000), attributes: &a)
+            try Expressions.condition(
+                String(repeating: "(", count: 1000) + "a = :v" + String(repeating: ")", count: 1000), attributes: &a)
         } throws: { ($0 as! ExpressionError).message.contains("nested too deeply") }
         #expect(throws: Never.self) {
-            try Expressions.condition(String(repeating: "(", count: 30) + "a = :v" + String(repeating: ")", count: 30), attributes: &a)
+            try Expressions.condition(
+                String(repeating: "(", count: 30) + "a = :v" + String(repeating: ")", count: 30), attributes: &a)
         }
     }
 }

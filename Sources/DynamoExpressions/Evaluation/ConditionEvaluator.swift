@@ -22,7 +22,9 @@ public enum ConditionEvaluator {
             guard let a = resolve(l, item), let b = resolve(r, item) else { return false }
             return compare(op, a, b)
         case .between(let v, let low, let high):
-            guard let x = resolve(v, item), let lo = resolve(low, item), let hi = resolve(high, item) else { return false }
+            guard let x = resolve(v, item), let lo = resolve(low, item), let hi = resolve(high, item) else {
+                return false
+            }
             if let order = order(lo, hi), order > 0 {
                 throw .invalid(
                     kind,
@@ -39,11 +41,16 @@ public enum ConditionEvaluator {
             return item.value(at: p) == nil
         case .attributeType(let p, let t):
             guard case .s(let typeName)? = resolve(t, item) else {
-                throw .invalid(kind, "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: \(resolve(t, item)?.typeDescriptor ?? "NULL")")
+                throw .invalid(
+                    kind,
+                    "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: \(resolve(t, item)?.typeDescriptor ?? "NULL")"
+                )
             }
             let valid: Set<String> = ["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"]
             guard valid.contains(typeName) else {
-                throw .invalid(kind, "Invalid attribute type name found; type: \(typeName), valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}")
+                throw .invalid(
+                    kind,
+                    "Invalid attribute type name found; type: \(typeName), valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}")
             }
             return item.value(at: p)?.typeDescriptor == typeName
         case .beginsWith(let v, let prefix):
@@ -52,7 +59,10 @@ public enum ConditionEvaluator {
                 switch literal {
                 case .s, .b: break
                 default:
-                    throw .invalid(kind, "Incorrect operand type for operator or function; operator or function: begins_with, operand type: \(literal.typeDescriptor)")
+                    throw .invalid(
+                        kind,
+                        "Incorrect operand type for operator or function; operator or function: begins_with, operand type: \(literal.typeDescriptor)"
+                    )
                 }
             }
             switch (resolve(v, item), p) {

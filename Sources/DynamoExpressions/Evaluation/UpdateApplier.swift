@@ -37,7 +37,8 @@ public enum UpdateApplier {
         return item
     }
 
-    static let incorrectType = ExpressionError.invalid(kind, "Incorrect operand type for operator or function; operator or function: list_append, operand type: M")
+    static let incorrectType = ExpressionError.invalid(
+        kind, "Incorrect operand type for operator or function; operator or function: list_append, operand type: M")
 
     static func value(_ operand: Operand, _ item: Item) throws(ExpressionError) -> AttributeValue {
         switch operand {
@@ -79,7 +80,8 @@ public enum UpdateApplier {
         }
     }
 
-    static let invalidPath = ExpressionError("The document path provided in the update expression is invalid for update")
+    static let invalidPath = ExpressionError(
+        "The document path provided in the update expression is invalid for update")
 
     /// Sets `value` at `path`; the path's parent must exist (a list index past the end appends).
     static func assign(_ value: AttributeValue, at path: AttributePath, in item: inout Item) throws(ExpressionError) {
@@ -93,7 +95,9 @@ public enum UpdateApplier {
         item[name] = root
     }
 
-    static func assign(_ value: AttributeValue, at rest: ArraySlice<PathElement>, in node: inout AttributeValue) throws(ExpressionError) {
+    static func assign(_ value: AttributeValue, at rest: ArraySlice<PathElement>, in node: inout AttributeValue)
+        throws(ExpressionError)
+    {
         let step = rest.first!
         let tail = rest.dropFirst()
         switch (step, node) {
@@ -158,7 +162,9 @@ public enum UpdateApplier {
         }
     }
 
-    static func add(_ addend: AttributeValue, at path: AttributePath, in item: inout Item, original: Item) throws(ExpressionError) {
+    static func add(_ addend: AttributeValue, at path: AttributePath, in item: inout Item, original: Item)
+        throws(ExpressionError)
+    {
         let current = item.value(at: path)
         let result: AttributeValue
         switch (current, addend) {
@@ -183,7 +189,9 @@ public enum UpdateApplier {
         try assign(result, at: path, in: &item)
     }
 
-    static func delete(_ subtrahend: AttributeValue, at path: AttributePath, in item: inout Item, original: Item) throws(ExpressionError) {
+    static func delete(_ subtrahend: AttributeValue, at path: AttributePath, in item: inout Item, original: Item)
+        throws(ExpressionError)
+    {
         let current = item.value(at: path)
         var remaining: AttributeValue?
         switch (current, subtrahend) {

@@ -20,12 +20,13 @@ public struct AttributePath: Hashable, Sendable, CustomStringConvertible {
 
     /// `[a, b, [2]]`: how DynamoDB prints paths in overlap errors.
     public var description: String {
-        "[" + elements.map { e in
-            switch e {
-            case .name(let n): n
-            case .index(let i): "[\(i)]"
-            }
-        }.joined(separator: ", ") + "]"
+        "["
+            + elements.map { e in
+                switch e {
+                case .name(let n): n
+                case .index(let i): "[\(i)]"
+                }
+            }.joined(separator: ", ") + "]"
     }
 
     /// True when one path is a prefix of the other (or they are equal): such paths conflict

@@ -27,7 +27,8 @@ struct Lexer {
                 tokens.append(Token(kind: c == "#" ? .namePlaceholder(name) : .valuePlaceholder(name), offset: start))
             } else if isNameStart(c) {
                 while i < chars.count, isNameChar(chars[i]) { i += 1 }
-                tokens.append(Token(kind: .identifier(String(String.UnicodeScalarView(chars[start..<i]))), offset: start))
+                tokens.append(
+                    Token(kind: .identifier(String(String.UnicodeScalarView(chars[start..<i]))), offset: start))
             } else if isDigit(c) {
                 while i < chars.count, isDigit(chars[i]) { i += 1 }
                 tokens.append(Token(kind: .integer(String(String.UnicodeScalarView(chars[start..<i]))), offset: start))

@@ -21,7 +21,8 @@ struct Parser {
     init(_ source: String, kind: ExpressionKind, attributes: ExpressionAttributes) throws(ExpressionError) {
         self.kind = kind
         if source.utf8.count > Self.maximumLength {
-            throw .invalid(kind, "Expression size has exceeded the maximum allowed size; expression size: \(source.utf8.count)")
+            throw .invalid(
+                kind, "Expression size has exceeded the maximum allowed size; expression size: \(source.utf8.count)")
         }
         self.source = Array(source.unicodeScalars)
         self.tokens = try Lexer.tokens(source, kind: kind)
@@ -189,7 +190,8 @@ struct Parser {
         case .identifier(let name) where tokens[position + 1].isSymbol("("):
             guard name == "size" else {
                 if Self.conditionFunctions.contains(name) || name == "if_not_exists" || name == "list_append" {
-                    throw .invalid(kind, "The function is not allowed to be used this way in an expression; function: \(name)")
+                    throw .invalid(
+                        kind, "The function is not allowed to be used this way in an expression; function: \(name)")
                 }
                 throw .invalid(kind, "Invalid function name; function: \(name)")
             }

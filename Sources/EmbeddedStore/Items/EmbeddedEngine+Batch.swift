@@ -28,7 +28,8 @@ extension EmbeddedEngine {
             let spec = requestItems[name]!
             try Self.refuseLegacy(spec, ["AttributesToGet"])
             let table = try table(named: name)
-            guard case .array(let keyList) = try Self.required(spec, "Keys", path: "requestItems.\(name).member.keys") else {
+            guard case .array(let keyList) = try Self.required(spec, "Keys", path: "requestItems.\(name).member.keys")
+            else {
                 throw DynamoError.serialization("Keys must be a list")
             }
             var keys: [Item] = []
@@ -118,7 +119,8 @@ extension EmbeddedEngine {
                     key = try keyBytes(table, k, exact: true)
                     write = .delete
                 default:
-                    throw DynamoError.validation("A WriteRequest must contain exactly one of PutRequest or DeleteRequest")
+                    throw DynamoError.validation(
+                        "A WriteRequest must contain exactly one of PutRequest or DeleteRequest")
                 }
                 // DynamoDB refuses two requests for one item in a batch (moto accepts them).
                 guard seen.insert(key.hash + [0xFF] + key.range).inserted else {

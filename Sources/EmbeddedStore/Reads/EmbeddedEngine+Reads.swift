@@ -14,7 +14,9 @@ extension EmbeddedEngine {
         var exclusiveStart: Item?
     }
 
-    func readOptions(_ request: JSONValue, _ table: TableDefinition, _ attributes: inout ExpressionAttributes) throws -> ReadOptions {
+    func readOptions(_ request: JSONValue, _ table: TableDefinition, _ attributes: inout ExpressionAttributes) throws
+        -> ReadOptions
+    {
         if let index = try Self.string(request, "IndexName") {
             throw DynamoError.validation("The table does not have the specified index: \(index)")
         }
@@ -24,7 +26,8 @@ extension EmbeddedEngine {
         switch select {
         case nil, "ALL_ATTRIBUTES":
             if projection != nil && select != nil {
-                throw DynamoError.validation("Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES")
+                throw DynamoError.validation(
+                    "Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES")
             }
         case "COUNT":
             if projection != nil {
@@ -32,7 +35,8 @@ extension EmbeddedEngine {
             }
         case "SPECIFIC_ATTRIBUTES":
             if projection == nil {
-                throw DynamoError.validation("Must specify the ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES")
+                throw DynamoError.validation(
+                    "Must specify the ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES")
             }
         case "ALL_PROJECTED_ATTRIBUTES":
             throw DynamoError.validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
@@ -54,11 +58,13 @@ extension EmbeddedEngine {
         if let esk = request["ExclusiveStartKey"], esk != .null {
             let key = try Item.fromJSON(esk, parameter: "ExclusiveStartKey")
             guard key.count == table.keyNames.count, (try? keyBytes(table, key, exact: true)) != nil else {
-                throw DynamoError.validation("The provided starting key is invalid: The provided key element does not match the schema")
+                throw DynamoError.validation(
+                    "The provided starting key is invalid: The provided key element does not match the schema")
             }
             start = key
         }
-        return ReadOptions(filter: filter, projection: projection, countOnly: select == "COUNT", limit: limit, exclusiveStart: start)
+        return ReadOptions(
+            filter: filter, projection: projection, countOnly: select == "COUNT", limit: limit, exclusiveStart: start)
     }
 
     /// Walks rows in order, applying Limit, the 1 MB page, the filter and the projection.
@@ -102,7 +108,8 @@ extension EmbeddedEngine {
         let table = try table(request)
         var attributes = try ExpressionAttributes(request: request)
         guard let keyText = try Self.string(request, "KeyConditionExpression") else {
-            throw DynamoError.validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
+            throw DynamoError.validation(
+                "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
         }
         let keyCondition = try KeyCondition(
             try Expressions.condition(keyText, kind: .keyCondition, attributes: &attributes),
@@ -125,7 +132,8 @@ extension EmbeddedEngine {
         try attributes.checkAllUsed()
         let hash = CanonicalBytes.sortable(keyCondition.hashValue)!
         if let start = options.exclusiveStart, start[table.hashKey.name] != keyCondition.hashValue {
-            throw DynamoError.validation("The provided starting key is invalid: Exclusive start key must have same hash key as the query")
+            throw DynamoError.validation(
+                "The provided starting key is invalid: Exclusive start key must have same hash key as the query")
         }
 
         var sql = "SELECT item, size FROM dc_items WHERE tbl = ? AND hk = ?"
@@ -208,9 +216,13 @@ extension EmbeddedEngine {
             }
             segmentation = (s, t)
         case (nil, _?):
-            throw DynamoError.validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
+            throw DynamoError.validation(
+                "The TotalSegments parameter is required but was not present in the request when Segment parameter is present"
+            )
         case (_?, nil):
-            throw DynamoError.validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present")
+            throw DynamoError.validation(
+                "The Segment parameter is required but was not present in the request when parameter TotalSegments is present"
+            )
         }
         var sql = "SELECT hk, item, size FROM dc_items WHERE tbl = ?"
         var startBinds: [[UInt8]] = []
@@ -228,7 +240,9 @@ extension EmbeddedEngine {
             options,
             rows: {
                 while try statement.step() {
-                    if let (segment, total) = segmentation, Int(CRC32.checksum(statement.blob(0)) % UInt32(total)) != segment {
+                    if let (segment, total) = segmentation,
+                        Int(CRC32.checksum(statement.blob(0)) % UInt32(total)) != segment
+                    {
                         continue
                     }
                     return (try Self.decodeItem(statement.blob(1)), Int(statement.int64(2)))

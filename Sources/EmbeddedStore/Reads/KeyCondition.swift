@@ -35,7 +35,8 @@ struct KeyCondition {
         }
         try flatten(condition)
         guard parts.count <= 2 else {
-            throw DynamoError.validation("Invalid KeyConditionExpression: The expression has redundant parentheses or more than two conditions")
+            throw DynamoError.validation(
+                "Invalid KeyConditionExpression: The expression has redundant parentheses or more than two conditions")
         }
         var hash: AttributeValue?
         var range: RangeCondition?
@@ -70,7 +71,8 @@ struct KeyCondition {
             } else if name == table.hashKey.name || name == table.rangeKey?.name {
                 throw DynamoError.validation("Query key condition not supported")
             } else {
-                throw DynamoError.validation("Query condition missed key schema element: \(table.rangeKey?.name ?? table.hashKey.name)")
+                throw DynamoError.validation(
+                    "Query condition missed key schema element: \(table.rangeKey?.name ?? table.hashKey.name)")
             }
         }
         guard let hash else {
@@ -94,7 +96,8 @@ struct KeyCondition {
 
     static func checkType(_ value: AttributeValue, _ key: KeyAttribute) throws(DynamoError) {
         guard value.typeDescriptor == key.type else {
-            throw DynamoError.validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
+            throw DynamoError.validation(
+                "One or more parameter values were invalid: Condition parameter type does not match schema type")
         }
     }
 

@@ -102,7 +102,8 @@ final class SQLiteStatement {
     func bind(_ index: Int32, _ blob: [UInt8]) {
         blob.withUnsafeBytes { raw in
             // A zero-length blob still binds as a blob, not NULL.
-            _ = sqlite3_bind_blob(handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(blob.count), Self.transient)
+            _ = sqlite3_bind_blob(
+                handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(blob.count), Self.transient)
         }
     }
 

@@ -7,20 +7,26 @@ extension EmbeddedEngine {
             throw DynamoError.serialization("TableName must be a string")
         }
         try Self.checkTableName(name)
-        for unsupported in ["GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification", "SSESpecification"]
+        for unsupported in [
+            "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification", "SSESpecification",
+        ]
         where request[unsupported] != nil && request[unsupported] != .null {
             throw DynamoError.validation("The embedded table store does not support \(unsupported) yet")
         }
         guard case .array(let schema) = try Self.required(request, "KeySchema", path: "keySchema") else {
             throw DynamoError.serialization("KeySchema must be a list")
         }
-        guard case .array(let definitions) = try Self.required(request, "AttributeDefinitions", path: "attributeDefinitions")
+        guard
+            case .array(let definitions) = try Self.required(
+                request, "AttributeDefinitions", path: "attributeDefinitions")
         else { throw DynamoError.serialization("AttributeDefinitions must be a list") }
 
         var attributes: [KeyAttribute] = []
         for definition in definitions {
-            guard let n = definition["AttributeName"]?.stringValue, let t = definition["AttributeType"]?.stringValue else {
-                throw DynamoError.validation("Invalid AttributeDefinitions: AttributeName and AttributeType are required")
+            guard let n = definition["AttributeName"]?.stringValue, let t = definition["AttributeType"]?.stringValue
+            else {
+                throw DynamoError.validation(
+                    "Invalid AttributeDefinitions: AttributeName and AttributeType are required")
             }
             guard ["S", "N", "B"].contains(t) else {
                 throw DynamoError.validation(
@@ -51,13 +57,18 @@ extension EmbeddedEngine {
             switch (i, type) {
             case (0, "HASH"): hash = attribute
             case (1, "RANGE"): range = attribute
-            case (0, _): throw DynamoError.validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
-            default: throw DynamoError.validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+            case (0, _):
+                throw DynamoError.validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+            default:
+                throw DynamoError.validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
             }
         }
-        guard let hash else { throw DynamoError.validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type") }
+        guard let hash else {
+            throw DynamoError.validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+        }
         if range?.name == hash.name {
-            throw DynamoError.validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
+            throw DynamoError.validation(
+                "Both the Hash Key and the Range Key element in the KeySchema have the same name")
         }
         if attributes.count != schema.count {
             throw DynamoError.validation(
@@ -76,7 +87,9 @@ extension EmbeddedEngine {
                 )
             }
         case "PROVISIONED":
-            guard let r = throughput?["ReadCapacityUnits"]?.intValue, let w = throughput?["WriteCapacityUnits"]?.intValue else {
+            guard let r = throughput?["ReadCapacityUnits"]?.intValue,
+                let w = throughput?["WriteCapacityUnits"]?.intValue
+            else {
                 throw DynamoError.validation(
                     "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"
                 )
@@ -183,6 +196,8 @@ extension EmbeddedEngine {
             try row.run()
         }
         tables[name] = nil
-        return .object(["TableDescription": table.description(status: "DELETING", itemCount: stats.count, sizeBytes: stats.size)])
+        return .object([
+            "TableDescription": table.description(status: "DELETING", itemCount: stats.count, sizeBytes: stats.size)
+        ])
     }
 }

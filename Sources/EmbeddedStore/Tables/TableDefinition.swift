@@ -64,7 +64,9 @@ struct TableDefinition: Sendable {
 
     init?(json: JSONValue) {
         func pair(_ v: JSONValue?) -> KeyAttribute? {
-            guard let a = v?.arrayValue, a.count == 2, let n = a[0].stringValue, let t = a[1].stringValue else { return nil }
+            guard let a = v?.arrayValue, a.count == 2, let n = a[0].stringValue, let t = a[1].stringValue else {
+                return nil
+            }
             return KeyAttribute(name: n, type: t)
         }
         guard let name = json["name"]?.stringValue, let hash = pair(json["hash"]),
@@ -91,9 +93,10 @@ struct TableDefinition: Sendable {
             "TableName": .string(name),
             "TableStatus": .string(status),
             "KeySchema": .array(keySchema),
-            "AttributeDefinitions": .array(attributeDefinitions.map {
-                .object(["AttributeName": .string($0.name), "AttributeType": .string($0.type)])
-            }),
+            "AttributeDefinitions": .array(
+                attributeDefinitions.map {
+                    .object(["AttributeName": .string($0.name), "AttributeType": .string($0.type)])
+                }),
             "CreationDateTime": .number(String(format3(creationTime))),
             "ProvisionedThroughput": .object([
                 "NumberOfDecreasesToday": .number("0"),
