@@ -11,13 +11,9 @@ DURATION=${DURATION:-8}
 ROUNDS=${ROUNDS:-2}
 BIN=.build/release
 
-if ! command -v wrk >/dev/null; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
-fi
+. scripts/bench-lib.sh
+ensure_wrk
 
-free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 1 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done; echo "timeout: $1"; exit 1; }
 
 STUB=$(free_port); PROXY=$(free_port); ADMIN=$(free_port); MOTO=$(free_port); PROXY_MOTO=$(free_port); ADMIN_MOTO=$(free_port)
 pids=()

@@ -7,12 +7,8 @@ PYTHON=${PYTHON:-python3}
 DURATION=${DURATION:-6}
 BIN=.build/release
 
-if ! command -v wrk >/dev/null; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
-fi
-free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 1 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done; echo "timeout: $1"; exit 1; }
+. scripts/bench-lib.sh
+ensure_wrk
 
 STORE=$(free_port); MOTO=$(free_port)
 DATA=$(mktemp -d)

@@ -102,11 +102,28 @@ final class EmbeddedEngine {
         }
     }
 
-    func table(_ request: JSONValue) throws(DynamoError) -> TableDefinition {
-        guard case .string(let name) = try Self.required(request, "TableName", path: "tableName") else {
+    static func tableName(_ request: JSONValue) throws(DynamoError) -> String {
+        guard case .string(let name) = try required(request, "TableName", path: "tableName") else {
             throw DynamoError.serialization("TableName must be a string")
         }
-        return try table(named: name)
+        return name
+    }
+
+    /// `RequestItems` of BatchGetItem and BatchWriteItem: a non-empty map keyed by table name.
+    static func requestItems(_ request: JSONValue) throws(DynamoError) -> [String: JSONValue] {
+        guard case .object(let items) = try required(request, "RequestItems", path: "requestItems") else {
+            throw DynamoError.serialization("RequestItems must be a map")
+        }
+        guard !items.isEmpty else {
+            throw DynamoError.validation(
+                "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"
+            )
+        }
+        return items
+    }
+
+    func table(_ request: JSONValue) throws(DynamoError) -> TableDefinition {
+        try table(named: try Self.tableName(request))
     }
 
     func table(named name: String) throws(DynamoError) -> TableDefinition {

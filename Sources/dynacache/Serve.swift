@@ -65,11 +65,7 @@ struct Serve: AsyncParsableCommand, AsyncEntryPoint {
         try settings.apply(environment: environment)
         try applyFlags(to: &settings)
 
-        var logger = Logger(label: "dynacache")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let server = try DynaCacheServer(configuration: settings, logger: logger, environment: environment)
-        try await server.start()
-        try await server.waitUntilClosed()
+        try await runServer(settings, label: "dynacache", logLevel: logLevel)
     }
 
     func applyFlags(to settings: inout ProxyConfiguration) throws {

@@ -35,11 +35,6 @@ struct Store: AsyncParsableCommand, AsyncEntryPoint {
         ])
         settings.adminEnabled = false
         settings.allowUnauthenticatedNonLoopback = allowUnauthenticated
-        var logger = Logger(label: "dynacache-store")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let server = try DynaCacheServer(
-            configuration: settings, logger: logger, environment: ProcessInfo.processInfo.environment)
-        try await server.start()
-        try await server.waitUntilClosed()
+        try await runServer(settings, label: "dynacache-store", logLevel: logLevel)
     }
 }

@@ -8,14 +8,7 @@ extension EmbeddedEngine {
     static let batchGetResponseBytes = 16 * 1024 * 1024
 
     func batchGetItem(_ request: JSONValue) throws -> JSONValue {
-        guard case .object(let requestItems) = try Self.required(request, "RequestItems", path: "requestItems") else {
-            throw DynamoError.serialization("RequestItems must be a map")
-        }
-        guard !requestItems.isEmpty else {
-            throw DynamoError.validation(
-                "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"
-            )
-        }
+        let requestItems = try Self.requestItems(request)
         struct TableRequest {
             var table: TableDefinition
             var keys: [Item]
@@ -79,14 +72,7 @@ extension EmbeddedEngine {
     }
 
     func batchWriteItem(_ request: JSONValue) throws -> JSONValue {
-        guard case .object(let requestItems) = try Self.required(request, "RequestItems", path: "requestItems") else {
-            throw DynamoError.serialization("RequestItems must be a map")
-        }
-        guard !requestItems.isEmpty else {
-            throw DynamoError.validation(
-                "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"
-            )
-        }
+        let requestItems = try Self.requestItems(request)
         enum Write {
             case put(Item)
             case delete

@@ -3,9 +3,7 @@ import Foundation
 
 extension EmbeddedEngine {
     func createTable(_ request: JSONValue) throws -> JSONValue {
-        guard case .string(let name) = try Self.required(request, "TableName", path: "tableName") else {
-            throw DynamoError.serialization("TableName must be a string")
-        }
+        let name = try Self.tableName(request)
         try Self.checkTableName(name)
         for unsupported in [
             "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification", "SSESpecification",
@@ -151,9 +149,7 @@ extension EmbeddedEngine {
     }
 
     func describeTable(_ request: JSONValue) throws -> JSONValue {
-        guard case .string(let name) = try Self.required(request, "TableName", path: "tableName") else {
-            throw DynamoError.serialization("TableName must be a string")
-        }
+        let name = try Self.tableName(request)
         guard let table = tables[name] else {
             throw DynamoError.resourceNotFound("Requested resource not found: Table: \(name) not found")
         }
@@ -180,9 +176,7 @@ extension EmbeddedEngine {
     }
 
     func deleteTable(_ request: JSONValue) throws -> JSONValue {
-        guard case .string(let name) = try Self.required(request, "TableName", path: "tableName") else {
-            throw DynamoError.serialization("TableName must be a string")
-        }
+        let name = try Self.tableName(request)
         guard let table = tables[name] else {
             throw DynamoError.resourceNotFound("Requested resource not found: Table: \(name) not found")
         }
