@@ -1,0 +1,90 @@
+import Foundation
+
+/// A CUBIC send-rate limiter per resource, as the AWS SDKs' adaptive retry mode: after a
+/// throttle the allowed rate drops to β · (the rate that was throttled), then grows back along
+/// a cubic curve toward, and past, the old maximum. Until the first throttle it lets everything
+/// through. A pure value: time comes in as an argument, so tests drive it directly.
+public struct AdaptiveRateLimiter: Sendable, Equatable {
+    static let beta = 0.7
+    static let scaleConstant = 0.4
+    static let smoothing = 0.8
+    static let minimumFillRate = 0.5
+    static let measurementBucket = 0.5
+
+    /// Requests per second allowed now; nil while no throttle has been seen.
+    public private(set) var fillRate: Double?
+    var tokens = 0.0
+    var lastRefill: Double?
+    var lastMaxRate = 0.0
+    var lastThrottle = 0.0
+    var timeWindow = 0.0
+    /// Smoothed measured send rate.
+    public private(set) var measuredRate = 0.0
+    var bucketStart: Double?
+    var requestsInBucket = 0
+
+    public init() {}
+
+    /// Seconds to wait before sending one request at `now`, and takes its token.
+    public mutating func delayBeforeSending(now: Double) -> Double {
+        guard let rate = fillRate else { return 0 }
+        refill(now: now, rate: rate)
+        tokens -= 1
+        if tokens >= 0 { return 0 }
+        return -tokens / rate
+    }
+
+    /// Updates the rate from one answer.
+    public mutating func record(throttled: Bool, now: Double) {
+        measure(now: now)
+        var newRate: Double
+        if throttled {
+            let rateToUse = fillRate.map { min(measuredRate, $0) } ?? measuredRate
+            lastMaxRate = max(rateToUse, Self.minimumFillRate)
+            computeTimeWindow()
+            lastThrottle = now
+            newRate = lastMaxRate * Self.beta
+        } else {
+            guard fillRate != nil else { return }
+            computeTimeWindow()
+            let t = now - lastThrottle - timeWindow
+            newRate = Self.scaleConstant * t * t * t + lastMaxRate
+        }
+        if measuredRate > 0 { newRate = min(newRate, 2 * measuredRate) }
+        let rate = max(newRate, Self.minimumFillRate)
+        if let lastRefill, let current = fillRate {
+            refill(now: max(now, lastRefill), rate: current)
+        }
+        fillRate = rate
+    }
+
+    mutating func computeTimeWindow() {
+        timeWindow = cbrt(lastMaxRate * (1 - Self.beta) / Self.scaleConstant)
+    }
+
+    mutating func refill(now: Double, rate: Double) {
+        let capacity = max(rate, 1)
+        if let lastRefill {
+            tokens = min(capacity, tokens + (now - lastRefill) * rate)
+        } else {
+            tokens = capacity
+        }
+        lastRefill = now
+    }
+
+    /// The send rate over half-second buckets, smoothed.
+    mutating func measure(now: Double) {
+        guard let start = bucketStart else {
+            bucketStart = now
+            requestsInBucket = 1
+            return
+        }
+        requestsInBucket += 1
+        if now - start >= Self.measurementBucket {
+            let current = Double(requestsInBucket) / (now - start)
+            measuredRate = measuredRate == 0 ? current : current * Self.smoothing + measuredRate * (1 - Self.smoothing)
+            bucketStart = now
+            requestsInBucket = 0
+        }
+    }
+}
