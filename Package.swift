@@ -96,6 +96,15 @@ let package = Package(
         .testTarget(name: "DynamoExpressionsTests", dependencies: ["DynamoExpressions", "DynamoModel"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
         .testTarget(
+            name: "TableStoreTests",
+            dependencies: [
+                "TableStore",
+                "DynamoModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "ServerTests",
             dependencies: ["Server", "DynamoModel", "SigV4", "TableStore", "CHiredis", "CSQLite"]
         ),

@@ -12,7 +12,7 @@ import TableStore
 public final class DynaCacheServer: Sendable {
     public let configuration: ProxyConfiguration
     let group: MultiThreadedEventLoopGroup
-    let store: any TableStore
+    let store: RetryingTableStore
     let logger: Logger
     let channels: NIOLockedValueBox<[any Channel]> = NIOLockedValueBox([])
 
@@ -22,7 +22,11 @@ public final class DynaCacheServer: Sendable {
         self.logger = logger
         // The process-wide group, which `main` may also have made Swift Concurrency's executor.
         self.group = MultiThreadedEventLoopGroup.singleton
-        self.store = try Self.makeStore(configuration: configuration, group: group, environment: environment)
+        // Every caller reaches the table store through the retry policy.
+        self.store = RetryingTableStore(
+            wrapping: try Self.makeStore(configuration: configuration, group: group, environment: environment),
+            policy: configuration.retry
+        )
     }
 
     static func makeStore(
@@ -85,7 +89,9 @@ public final class DynaCacheServer: Sendable {
     /// Binds both listeners; returns once they accept connections.
     public func start() async throws {
         let proxy = ProxyService(store: store, configuration: configuration, logger: logger)
-        let admin = AdminService(upstreamDescription: upstreamDescription)
+        let store = self.store
+        let admin = AdminService(
+            upstreamDescription: upstreamDescription, stats: { .object(["retries": store.statsJSON()]) })
         let data = try await bind(
             configuration.listen, responder: proxy, maximumBodyBytes: configuration.maximumRequestBytes)
         let adminChannel = try await bind(configuration.adminListen, responder: admin, maximumBodyBytes: 64 * 1024)

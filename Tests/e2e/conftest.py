@@ -20,7 +20,7 @@ from botocore.config import Config
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DYNACACHE = os.environ.get("DYNACACHE_BIN", os.path.join(ROOT, ".build", "debug", "dynacache"))
 
-NO_RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30)
+NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30)
 
 
 def free_port():

@@ -2,13 +2,15 @@ import DynamoModel
 import NIOCore
 import NIOHTTP1
 
-/// The admin listener's routes. Few enough to route by hand; later issues add `/stats`,
-/// `/metrics` and `/dashboard` here.
+/// The admin listener's routes: `/health` and `/stats` (JSON). Few enough to route by hand;
+/// later issues add `/metrics` and `/dashboard` here.
 public final class AdminService: HTTPResponder {
     let upstreamDescription: String
+    let stats: @Sendable () -> JSONValue
 
-    public init(upstreamDescription: String) {
+    public init(upstreamDescription: String, stats: @escaping @Sendable () -> JSONValue = { .object([:]) }) {
         self.upstreamDescription = upstreamDescription
+        self.stats = stats
     }
 
     public func respond(to request: ProxyHTTPRequest) async -> ProxyHTTPResponse {
@@ -16,7 +18,9 @@ public final class AdminService: HTTPResponder {
         switch (request.method, path) {
         case (.GET, "/health"), (.HEAD, "/health"):
             return json(.ok, .object(["status": .string("ok"), "upstream": .string(upstreamDescription)]))
-        case (_, "/health"):
+        case (.GET, "/stats"):
+            return json(.ok, stats())
+        case (_, "/health"), (_, "/stats"):
             return json(.methodNotAllowed, .object(["error": .string("use GET")]))
         default:
             return json(.notFound, .object(["error": .string("no such admin endpoint: \(path)")]))

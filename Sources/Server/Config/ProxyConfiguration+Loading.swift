@@ -21,8 +21,17 @@ struct ConfigurationFile: Decodable {
         var secretAccessKey: String
         var sessionToken: String?
     }
+    struct Retry: Decodable {
+        var maxAttempts: Int?
+        var baseDelayMs: Double?
+        var maxDelayMs: Double?
+        var deadlineMs: Double?
+        var budgetTokens: Int?
+        var adaptive: Bool?
+    }
     var listen: String?
     var adminListen: String?
+    var retry: Retry?
     var upstream: String?
     var streamsUpstream: String?
     var region: String?
@@ -70,6 +79,14 @@ extension ProxyConfiguration {
         }
         if let v = file.forwardOtherRequests { forwardOtherRequests = v }
         if let v = file.maxRequestBytes { maximumRequestBytes = v }
+        if let r = file.retry {
+            if let v = r.maxAttempts { retry.maxAttempts = v }
+            if let v = r.baseDelayMs { retry.baseDelaySeconds = v / 1000 }
+            if let v = r.maxDelayMs { retry.maxDelaySeconds = v / 1000 }
+            if let v = r.deadlineMs { retry.deadlineSeconds = v / 1000 }
+            if let v = r.budgetTokens { retry.budget = RetryBudget(capacity: v) }
+            if let v = r.adaptive { retry.adaptive = v }
+        }
     }
 
     /// Applies `DYNACACHE_*` environment variables.
@@ -100,6 +117,18 @@ extension ProxyConfiguration {
         if let v = env["DYNACACHE_ALLOW_UNAUTHENTICATED_NON_LOOPBACK"] {
             allowUnauthenticatedNonLoopback = try Self.bool(v, "DYNACACHE_ALLOW_UNAUTHENTICATED_NON_LOOPBACK")
         }
+        if let v = env["DYNACACHE_RETRY_MAX_ATTEMPTS"] {
+            guard let n = Int(v), n >= 1 else {
+                throw ConfigurationError("DYNACACHE_RETRY_MAX_ATTEMPTS: at least 1, got \(v)")
+            }
+            retry.maxAttempts = n
+        }
+        if let v = env["DYNACACHE_RETRY_DEADLINE_MS"] {
+            guard let ms = Double(v), ms >= 0 else {
+                throw ConfigurationError("DYNACACHE_RETRY_DEADLINE_MS: not a number: \(v)")
+            }
+            retry.deadlineSeconds = ms / 1000
+        }
         if let v = env["DYNACACHE_MAX_REQUEST_BYTES"] {
             guard let n = Int(v), n > 0 else {
                 throw ConfigurationError("DYNACACHE_MAX_REQUEST_BYTES: not a positive integer: \(v)")
@@ -123,6 +152,13 @@ extension ProxyConfiguration {
             throw ConfigurationError("streamsUpstream: not an http(s) URL: \(streamsUpstream)")
         }
         if maximumRequestBytes < 1024 { throw ConfigurationError("maxRequestBytes: at least 1024") }
+        if retry.maxAttempts < 1 { throw ConfigurationError("retry.maxAttempts: at least 1") }
+        if retry.baseDelaySeconds < 0 || retry.maxDelaySeconds < retry.baseDelaySeconds {
+            throw ConfigurationError("retry: need 0 <= baseDelayMs <= maxDelayMs")
+        }
+        if retry.deadlineSeconds * 1000 >= Double(upstreamTimeoutMilliseconds) * 10 {
+            throw ConfigurationError("retry.deadlineMs should stay well inside clients' timeouts")
+        }
     }
 
     static func hostPort(_ text: String, _ name: String) throws -> HostPort {

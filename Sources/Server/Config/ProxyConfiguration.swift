@@ -1,4 +1,5 @@
 import SigV4
+import TableStore
 
 /// Everything `dynacache serve` needs to run, after the config file, `DYNACACHE_*` variables and
 /// flags have been merged (in that order, later wins).
@@ -43,6 +44,9 @@ public struct ProxyConfiguration: Sendable {
     public var forwardOtherRequests: Bool? = nil
     /// DynamoDB's largest request is 16 MB; the headroom is for JSON escaping and base64.
     public var maximumRequestBytes = 16 * 1024 * 1024 + 1024 * 1024
+
+    /// How calls to the table store are retried (throttles, 5xx, dropped connections).
+    public var retry = RetryPolicy()
 
     public init() {}
 

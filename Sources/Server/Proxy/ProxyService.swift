@@ -75,7 +75,8 @@ public final class ProxyService: HTTPResponder {
     /// A request that names no DynamoDB operation. It goes upstream untouched (never signed by
     /// the proxy) only when the operator allowed it; otherwise the client is told why not.
     func forwardForeign(_ request: ProxyHTTPRequest) async throws -> ProxyHTTPResponse {
-        guard forwardOtherRequests, let remote = store as? RemoteTableStore else {
+        let remote = (store as? RemoteTableStore) ?? ((store as? RetryingTableStore)?.inner as? RemoteTableStore)
+        guard forwardOtherRequests, let remote else {
             let what =
                 request.headers.first(name: "x-amz-target").map { "X-Amz-Target \($0)" }
                 ?? "a request without X-Amz-Target"

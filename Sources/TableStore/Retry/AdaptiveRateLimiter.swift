@@ -39,7 +39,10 @@ public struct AdaptiveRateLimiter: Sendable, Equatable {
         measure(now: now)
         var newRate: Double
         if throttled {
-            let rateToUse = fillRate.map { min(measuredRate, $0) } ?? measuredRate
+            // Before the first half-second bucket closes there is no measurement yet: estimate
+            // from the open bucket rather than collapse to the minimum rate.
+            let measured = measuredRate > 0 ? measuredRate : openBucketRate(now: now)
+            let rateToUse = fillRate.map { min(measured, $0) } ?? measured
             lastMaxRate = max(rateToUse, Self.minimumFillRate)
             computeTimeWindow()
             lastThrottle = now
@@ -70,6 +73,11 @@ public struct AdaptiveRateLimiter: Sendable, Equatable {
             tokens = capacity
         }
         lastRefill = now
+    }
+
+    func openBucketRate(now: Double) -> Double {
+        guard let start = bucketStart else { return Self.minimumFillRate }
+        return Double(max(requestsInBucket, 1)) / max(now - start, 0.05)
     }
 
     /// The send rate over half-second buckets, smoothed.

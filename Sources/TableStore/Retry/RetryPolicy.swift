@@ -27,7 +27,9 @@ public struct RetryPolicy: Sendable, Equatable {
         self.adaptive = adaptive
     }
 
-    public var backoff: FullJitterBackoff { FullJitterBackoff(baseSeconds: baseDelaySeconds, capSeconds: maxDelaySeconds) }
+    public var backoff: FullJitterBackoff {
+        FullJitterBackoff(baseSeconds: baseDelaySeconds, capSeconds: maxDelaySeconds)
+    }
 
     /// No retries at all (for comparison in benchmarks, and for callers that must not wait).
     public static let none = RetryPolicy(maxAttempts: 1, adaptive: false)

@@ -40,14 +40,18 @@ public final class RetryingTableStore: TableStore {
     public func send(_ original: TableStoreRequest) async throws -> TableStoreResponse {
         let body = try? JSONParser.parse(original.body)
         let request = withClientRequestToken(original, body: body)
-        let idempotent = Idempotency.isIdempotent(request.operation, body: request === original ? body : (try? JSONParser.parse(request.body)))
+        let idempotent = Idempotency.isIdempotent(
+            request.operation, body: request === original ? body : (try? JSONParser.parse(request.body)))
         let resource = Self.resource(request.operation, body: body)
         let start = clock.now()
         var retry = 0
         while true {
             if policy.adaptive {
-                let wait = state.withLockedValue { $0.limiters[resource]?.delayBeforeSending(now: clock.now()) ?? 0 }
-                if wait > 0 { try await clock.sleep(seconds: wait) }
+                let now = clock.now()
+                let wait = state.withLockedValue { $0.limiters[resource]?.delayBeforeSending(now: now) ?? 0 }
+                // A slowed resource never holds a request past the deadline.
+                let allowed = min(wait, max(0, policy.deadlineSeconds - (now - start)))
+                if allowed > 0 { try await clock.sleep(seconds: allowed) }
             }
             state.withLockedValue { $0.stats.attempts += 1 }
             let outcome: RetryOutcome
@@ -86,7 +90,9 @@ public final class RetryingTableStore: TableStore {
             case .throttled(let code, let named):
                 let key = named ?? resource
                 state.stats.throttlesByResource[key, default: 0] += 1
-                if policy.adaptive { state.limiters[resource, default: AdaptiveRateLimiter()].record(throttled: true, now: now) }
+                if policy.adaptive {
+                    state.limiters[resource, default: AdaptiveRateLimiter()].record(throttled: true, now: now)
+                }
                 reason = code
                 afterTimeout = false
             case .transient(let code, let applied):

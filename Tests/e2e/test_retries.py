@@ -1,0 +1,115 @@
+"""The proxy's retry policy against an upstream that throttles and fails on purpose
+(throttling_upstream.py in front of moto_server). Clients here never retry themselves."""
+
+import json
+import os
+import sys
+import urllib.request
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import Service, client, free_port, reset_moto, start_proxy
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+@pytest.fixture(scope="module")
+def flaky(moto_url):
+    port = free_port()
+    svc = Service([sys.executable, os.path.join(HERE, "throttling_upstream.py"), str(port), moto_url],
+                  f"http://127.0.0.1:{port}/counts", log_name="flaky")
+    svc.url = f"http://127.0.0.1:{port}"
+    yield svc
+    svc.stop()
+
+
+@pytest.fixture(scope="module")
+def retry_proxy(flaky):
+    svc = start_proxy(flaky.url)
+    yield svc
+    svc.stop()
+
+
+def control(flaky, **settings):
+    req = urllib.request.Request(flaky.url + "/control", data=json.dumps(settings).encode(), method="POST")
+    urllib.request.urlopen(req, timeout=10).read()
+
+
+def counts(flaky):
+    return json.loads(urllib.request.urlopen(flaky.url + "/counts", timeout=10).read())
+
+
+def stats(proxy):
+    return json.loads(urllib.request.urlopen(proxy.admin_url + "/stats", timeout=10).read())["retries"]
+
+
+@pytest.fixture()
+def table(moto_url, flaky, retry_proxy):
+    reset_moto(moto_url)
+    control(flaky)
+    ddb = client(retry_proxy.url)
+    ddb.create_table(TableName="Hot", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    return ddb
+
+
+def test_a_throttled_burst_completes_without_client_errors(table, flaky, retry_proxy):
+    before = stats(retry_proxy)
+    control(flaky, rate=10, burst=2)  # far below what one client sends through the proxy
+    for i in range(30):
+        table.put_item(TableName="Hot", Item={"id": {"S": f"k{i}"}, "n": {"N": str(i)}})
+    for i in range(30):
+        assert table.get_item(TableName="Hot", Key={"id": {"S": f"k{i}"}})["Item"]["n"] == {"N": str(i)}
+    c = counts(flaky)
+    assert c["forwarded"]["PutItem"] == 30 and c["forwarded"]["GetItem"] == 30 and c["throttled"] > 0
+    after = stats(retry_proxy)
+    retried = after["retriesByReason"].get("ProvisionedThroughputExceededException", 0) - \
+        before["retriesByReason"].get("ProvisionedThroughputExceededException", 0)
+    assert retried == c["throttled"]
+    assert after["throttlesByResource"].get("Hot:write", 0) > 0
+    assert "Hot:write" in after["adaptiveRates"]
+
+
+def test_a_non_idempotent_update_with_unknown_outcome_is_not_applied_twice(table, flaky, retry_proxy):
+    table.put_item(TableName="Hot", Item={"id": {"S": "counter"}, "n": {"N": "0"}})
+    control(flaky, apply_then_fail=["UpdateItem"])
+    with pytest.raises(ClientError) as e:
+        table.update_item(TableName="Hot", Key={"id": {"S": "counter"}}, UpdateExpression="ADD n :one",
+                          ExpressionAttributeValues={":one": {"N": "1"}})
+    assert e.value.response["Error"]["Code"] == "InternalServerError"
+    control(flaky)
+    assert table.get_item(TableName="Hot", Key={"id": {"S": "counter"}})["Item"]["n"] == {"N": "1"}
+    assert stats(retry_proxy)["notRetriedUnsafe"] >= 1
+
+
+def test_an_idempotent_write_with_unknown_outcome_is_retried(table, flaky):
+    control(flaky, apply_then_fail=["PutItem"])
+    with pytest.raises(ClientError):
+        # Every attempt "fails" after applying: the proxy retries, then gives the error back.
+        table.put_item(TableName="Hot", Item={"id": {"S": "x"}, "v": {"S": "1"}})
+    assert counts(flaky)["forwarded"]["PutItem"] > 1
+    control(flaky)
+    assert table.get_item(TableName="Hot", Key={"id": {"S": "x"}})["Item"]["v"] == {"S": "1"}
+
+
+def test_final_errors_pass_straight_through(table, flaky):
+    control(flaky)
+    with pytest.raises(ClientError) as e:
+        table.put_item(TableName="Hot", Item={"id": {"S": "y"}}, ConditionExpression="attribute_exists(id)")
+    assert e.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    assert counts(flaky)["forwarded"]["PutItem"] == 1
+
+
+def test_throttling_past_the_deadline_reaches_the_client_as_dynamodb_said_it(flaky, moto_url):
+    proxy = start_proxy(flaky.url, env={"DYNACACHE_RETRY_MAX_ATTEMPTS": "3"})
+    try:
+        reset_moto(moto_url)
+        control(flaky, rate=0.001, burst=0)  # everything throttled
+        with pytest.raises(ClientError) as e:
+            client(proxy.url).list_tables()
+        assert e.value.response["Error"]["Code"] == "ProvisionedThroughputExceededException"
+        assert counts(flaky)["throttled"] == 3
+    finally:
+        control(flaky)
+        proxy.stop()
