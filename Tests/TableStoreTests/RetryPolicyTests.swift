@@ -242,14 +242,19 @@ struct RetryingTableStoreTests {
     }
 
     @Test func throttledResourcesAreSlowedDown() async throws {
-        let inner = ScriptedStore(Array(repeating: throttle, count: 6))
+        let inner = ScriptedStore(Array(repeating: throttle, count: 30))
         let clock = FakeClock()
-        let retrying = store(inner, clock, policy: RetryPolicy(maxAttempts: 20, deadlineSeconds: 100), random: 0)
+        let retrying = store(
+            inner,
+            clock,
+            policy: RetryPolicy(maxAttempts: 40, deadlineSeconds: 100, budget: RetryBudget(capacity: 1000)),
+            random: 0
+        )
         _ = try await retrying.send(request("PutItem", #"{"TableName":"Hot","Item":{}}"#))
         // With zero jitter, every wait came from the adaptive limiter.
         #expect(clock.sleeps.contains { $0 > 0 })
         let json = retrying.statsJSON()
         #expect(json["adaptiveRates"]?["Hot:write"] != nil)
-        #expect(json["attempts"] == .number("7"))
+        #expect(json["attempts"] == .number("31"))
     }
 }
