@@ -4,7 +4,7 @@ PYTHON ?= python3
 MOTO_PORT ?= 5000
 UPSTREAM ?= embedded
 
-.PHONY: all deps build release test unit-test e2e-test run bench bench-json bench-passthrough bench-store format clean
+.PHONY: all deps build release test unit-test e2e-test run bench bench-json bench-passthrough bench-store bench-retry format clean
 
 all: build
 
@@ -36,7 +36,7 @@ run: build
 	MOTO_PORT=$(MOTO_PORT) UPSTREAM=$(UPSTREAM) ./scripts/run-local.sh
 
 # Benchmarks (release builds): JSON codec cost per request, pass-through overhead, embedded store.
-bench: bench-json bench-passthrough bench-store
+bench: bench-json bench-passthrough bench-store bench-retry
 
 bench-json: deps
 	$(SWIFT) build -c release --product DynaCacheBench
@@ -51,6 +51,10 @@ bench-store: deps
 	$(SWIFT) build -c release --product dynacache
 	$(SWIFT) build -c release --product DynaCacheBench
 	./scripts/bench-store.sh
+
+bench-retry: deps
+	$(SWIFT) build -c release --product DynaCacheBench
+	.build/release/DynaCacheBench retry
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Benchmarks

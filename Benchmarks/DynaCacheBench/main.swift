@@ -3,12 +3,15 @@ import Foundation
 // DynaCacheBench: measurements that run beside the code, in release builds.
 //   DynaCacheBench json                  JSON request path vs Foundation, same run
 //   DynaCacheBench store                 the embedded store's cost per call, in process
+//   DynaCacheBench retry                 goodput against a throttling upstream: policy vs immediate
 //   DynaCacheBench stub-upstream PORT    a DynamoDB-shaped upstream that answers instantly,
 //                                        so a pass-through run measures the proxy, not the store
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "json":
     JSONBenchmark.run()
+case "retry":
+    try await RetryBenchmark.run()
 case "store":
     try StoreBenchmark.run()
 case "stub-upstream":
@@ -18,6 +21,6 @@ case "stub-upstream":
     }
     try StubUpstream.run(port: port)
 default:
-    print("usage: DynaCacheBench json | store | stub-upstream PORT")
+    print("usage: DynaCacheBench json | store | retry | stub-upstream PORT")
     exit(2)
 }

@@ -50,24 +50,28 @@ struct AdaptiveRateTests {
         var now = 0.0
         // 100 requests/s for two seconds, then a throttle.
         for _ in 0..<200 {
+            _ = limiter.delayBeforeSending(now: now)
             limiter.record(throttled: false, now: now)
             now += 0.01
         }
         limiter.record(throttled: true, now: now)
         let afterFirst = limiter.fillRate!
         #expect(afterFirst < 100 && afterFirst > 40)
+        // Throttles of the same congestion event (requests already in flight) lower it once.
         limiter.record(throttled: true, now: now + 0.01)
+        #expect(limiter.fillRate == afterFirst)
+        limiter.record(throttled: true, now: now + 0.3)
         let afterSecond = limiter.fillRate!
         #expect(afterSecond < afterFirst)
         // Sending faster than the fill rate now waits.
         var waited = 0.0
-        for _ in 0..<200 { waited = max(waited, limiter.delayBeforeSending(now: now + 0.02)) }
+        for _ in 0..<50 { waited = max(waited, limiter.delayBeforeSending(now: now + 0.31)) }
         #expect(waited > 0)
         // Successes over the following seconds bring the rate back up.
-        var t = now + 0.02
+        var t = now + 0.31
         for _ in 0..<600 {
+            t += max(0.01, limiter.delayBeforeSending(now: t))
             limiter.record(throttled: false, now: t)
-            t += 0.01
         }
         #expect(limiter.fillRate! > afterSecond)
     }

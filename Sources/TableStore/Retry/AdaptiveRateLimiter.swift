@@ -10,6 +10,14 @@ public struct AdaptiveRateLimiter: Sendable, Equatable {
     static let smoothing = 0.8
     static let minimumFillRate = 0.5
     static let measurementBucket = 0.5
+    /// Throttles this close to the last one belong to the same congestion event and lower the
+    /// rate once: a proxy sends many requests at a time, and all of them in flight at the
+    /// moment capacity ran out come back throttled together (TCP reduces once per round trip
+    /// for the same reason).
+    static let congestionWindow = 0.25
+    /// The bucket holds this many seconds of sending: small, so a limited resource receives a
+    /// smooth stream instead of a second's worth of requests at once.
+    static let burstSeconds = 0.05
 
     /// Requests per second allowed now; nil while no throttle has been seen.
     public private(set) var fillRate: Double?
@@ -25,8 +33,10 @@ public struct AdaptiveRateLimiter: Sendable, Equatable {
 
     public init() {}
 
-    /// Seconds to wait before sending one request at `now`, and takes its token.
+    /// Seconds to wait before sending one request at `now`, and takes its token. Every send
+    /// is counted, so the rate a throttle reduces is the rate actually sent.
     public mutating func delayBeforeSending(now: Double) -> Double {
+        measure(now: now)
         guard let rate = fillRate else { return 0 }
         refill(now: now, rate: rate)
         tokens -= 1
@@ -36,9 +46,9 @@ public struct AdaptiveRateLimiter: Sendable, Equatable {
 
     /// Updates the rate from one answer.
     public mutating func record(throttled: Bool, now: Double) {
-        measure(now: now)
         var newRate: Double
         if throttled {
+            if fillRate != nil && now - lastThrottle < Self.congestionWindow { return }
             // Before the first half-second bucket closes there is no measurement yet: estimate
             // from the open bucket rather than collapse to the minimum rate.
             let measured = measuredRate > 0 ? measuredRate : openBucketRate(now: now)
@@ -66,7 +76,7 @@ public struct AdaptiveRateLimiter: Sendable, Equatable {
     }
 
     mutating func refill(now: Double, rate: Double) {
-        let capacity = max(rate, 1)
+        let capacity = max(rate * Self.burstSeconds, 1)
         if let lastRefill {
             tokens = min(capacity, tokens + (now - lastRefill) * rate)
         } else {

@@ -1,6 +1,13 @@
 import DynamoModel
 import NIOConcurrencyHelpers
 
+extension RetryOutcome {
+    var isThrottle: Bool {
+        if case .throttled = self { return true }
+        return false
+    }
+}
+
 /// Wraps any table store with the retry policy: every caller (reads, writes, the stream
 /// consumer) goes through it, so throttling reaches a client only when waiting could not help.
 ///
@@ -48,7 +55,9 @@ public final class RetryingTableStore: TableStore {
         while true {
             if policy.adaptive {
                 let now = clock.now()
-                let wait = state.withLockedValue { $0.limiters[resource]?.delayBeforeSending(now: now) ?? 0 }
+                let wait = state.withLockedValue {
+                    $0.limiters[resource, default: AdaptiveRateLimiter()].delayBeforeSending(now: now)
+                }
                 // A slowed resource never holds a request past the deadline.
                 let allowed = min(wait, max(0, policy.deadlineSeconds - (now - start)))
                 if allowed > 0 { try await clock.sleep(seconds: allowed) }
@@ -109,7 +118,11 @@ public final class RetryingTableStore: TableStore {
                 state.stats.deadlineExceeded += 1
                 return nil
             }
-            guard state.budget.acquire(afterTimeout: afterTimeout) else {
+            // With the adaptive limiter on, a throttle retry waits for the limiter, which already
+            // bounds what the proxy sends to that resource: it costs no budget. The budget guards
+            // against outages (5xx, timeouts) and, without the limiter, against throttle storms.
+            let charged = !(outcome.isThrottle && policy.adaptive)
+            guard !charged || state.budget.acquire(afterTimeout: afterTimeout) else {
                 state.stats.budgetExhausted += 1
                 return nil
             }
