@@ -54,6 +54,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Cache",
+            dependencies: [
+                "DynamoModel",
+                "DynamoExpressions",
+                "Redis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "EmbeddedStore",
             dependencies: [
                 "DynamoModel",
@@ -71,6 +81,8 @@ let package = Package(
                 "SigV4",
                 "TableStore",
                 "EmbeddedStore",
+                "Cache",
+                "Redis",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

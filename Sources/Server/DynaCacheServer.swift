@@ -1,9 +1,11 @@
+import Cache
 import EmbeddedStore
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Redis
 import SigV4
 import TableStore
 
@@ -13,6 +15,8 @@ public final class DynaCacheServer: Sendable {
     public let configuration: ProxyConfiguration
     let group: MultiThreadedEventLoopGroup
     let store: RetryingTableStore
+    let redis: RedisClient?
+    let cache: ItemCache?
     let logger: Logger
     let channels: NIOLockedValueBox<[any Channel]> = NIOLockedValueBox([])
 
@@ -23,10 +27,25 @@ public final class DynaCacheServer: Sendable {
         // The process-wide group, which `main` may also have made Swift Concurrency's executor.
         self.group = MultiThreadedEventLoopGroup.singleton
         // Every caller reaches the table store through the retry policy.
-        self.store = RetryingTableStore(
-            wrapping: try Self.makeStore(configuration: configuration, group: group, environment: environment),
-            policy: configuration.retry
-        )
+        let base = try Self.makeStore(configuration: configuration, group: group, environment: environment)
+        self.store = RetryingTableStore(wrapping: base, policy: configuration.retry)
+        guard let redisConfiguration = RedisConfiguration(url: configuration.redisURL) else {
+            throw ConfigurationError("redis: expected redis://[:password@]HOST[:PORT], got \(configuration.redisURL)")
+        }
+        let redis = configuration.cacheEnabled ? RedisClient(configuration: redisConfiguration, group: group) : nil
+        self.redis = redis
+        let identity: String
+        if let remote = base as? RemoteTableStore {
+            identity = CacheNamespace.make(
+                endpoint: remote.configuration.endpoint.description,
+                region: remote.configuration.region,
+                accessKeyID: remote.configuration.credentials.accessKeyId
+            )
+        } else {
+            identity = CacheNamespace.make(
+                endpoint: "embedded:\(configuration.dataDirectory)", region: "", accessKeyID: "")
+        }
+        self.cache = redis.map { ItemCache(redis: $0, namespace: identity, policies: configuration.cache) }
     }
 
     static func makeStore(
@@ -88,19 +107,44 @@ public final class DynaCacheServer: Sendable {
 
     /// Binds both listeners; returns once they accept connections.
     public func start() async throws {
-        let proxy = ProxyService(store: store, configuration: configuration, logger: logger)
+        let cache = self.cache
+        let logger = self.logger
+        let connected = NIOLockedValueBox(false)
+        redis?.onConnectHandler.withLockedValue {
+            $0 = { runID in
+                cache?.redisConnected(runID: runID)
+                if !connected.withLockedValue({ $0 }) {
+                    logger.info("redis connected", metadata: ["runID": "\(runID)"])
+                }
+                connected.withLockedValue { $0 = true }
+            }
+        }
+        redis?.start()
+        let proxy = ProxyService(store: store, cache: cache, configuration: configuration, logger: logger)
         let store = self.store
         let admin = AdminService(
-            upstreamDescription: upstreamDescription, stats: { .object(["retries": store.statsJSON()]) })
+            upstreamDescription: upstreamDescription,
+            stats: {
+                var stats = cache?.stats.json(redisConnected: cache?.redisConnected ?? false).objectValue ?? [:]
+                stats["retries"] = store.statsJSON()
+                return .object(stats)
+            }
+        )
         let data = try await bind(
-            configuration.listen, responder: proxy, maximumBodyBytes: configuration.maximumRequestBytes)
-        let adminChannel = try await bind(configuration.adminListen, responder: admin, maximumBodyBytes: 64 * 1024)
-        channels.withLockedValue { $0 = [data, adminChannel] }
+            configuration.listen,
+            responder: proxy,
+            maximumBodyBytes: configuration.maximumRequestBytes
+        )
+        var bound = [data]
+        if configuration.adminEnabled {
+            bound.append(try await bind(configuration.adminListen, responder: admin, maximumBodyBytes: 64 * 1024))
+        }
+        channels.withLockedValue { $0 = bound }
         logger.info(
             "dynacache listening",
             metadata: [
                 "data": "\(data.localAddress.map { "\($0)" } ?? "?")",
-                "admin": "\(adminChannel.localAddress.map { "\($0)" } ?? "?")",
+                "admin": "\(bound.count > 1 ? bound[1].localAddress.map { "\($0)" } ?? "?" : "off")",
                 "upstream": "\(upstreamDescription)",
                 "auth": "\(configuration.clientAuth.rawValue)",
             ]
@@ -149,6 +193,7 @@ public final class DynaCacheServer: Sendable {
         for channel in channels.withLockedValue({ $0 }) {
             try? await channel.close()
         }
+        await redis?.shutdown()
         try? await store.shutdown()
     }
 }

@@ -34,6 +34,7 @@ struct Store: AsyncParsableCommand, AsyncEntryPoint {
             "DYNACACHE_FORWARD_OTHER_REQUESTS": "false",
         ])
         settings.adminEnabled = false
+        settings.cacheEnabled = false
         settings.allowUnauthenticatedNonLoopback = allowUnauthenticated
         try await runServer(settings, label: "dynacache-store", logLevel: logLevel)
     }

@@ -9,7 +9,8 @@ public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
     let group: any EventLoopGroup
     let state: NIOLockedValueBox<State>
-    let onConnect: @Sendable (_ runID: String) -> Void
+    /// Called with the server's run id after every (re)connection.
+    public let onConnectHandler: NIOLockedValueBox<@Sendable (String) -> Void>
 
     struct State {
         var connections: [RedisConnection?]
@@ -29,7 +30,7 @@ public final class RedisClient: Sendable {
     ) {
         self.configuration = configuration
         self.group = group
-        self.onConnect = onConnect
+        self.onConnectHandler = NIOLockedValueBox(onConnect)
         self.state = NIOLockedValueBox(State(connections: Array(repeating: nil, count: max(1, configuration.poolSize))))
     }
 
@@ -71,7 +72,7 @@ public final class RedisClient: Sendable {
                     await connection.close()
                     return
                 }
-                onConnect(runID)
+                onConnectHandler.withLockedValue { $0 }(runID)
                 delay = 0.05
                 try? await connection.channel.closeFuture.get()
                 state.withLockedValue { state in

@@ -1,3 +1,4 @@
+import Cache
 import Foundation
 import SigV4
 import TableStore
@@ -29,9 +30,32 @@ struct ConfigurationFile: Decodable {
         var budgetTokens: Int?
         var adaptive: Bool?
     }
+    struct Policy: Decodable {
+        var enabled: Bool?
+        var staleTime: Int64?
+        var staleWhileRevalidate: Int64?
+        var staleIfError: Int64?
+        var negativeTTL: Int64?
+        var tombstone: Int64?
+
+        func apply(to policy: inout CachePolicy) {
+            if let v = enabled { policy.enabled = v }
+            if let v = staleTime { policy.staleTime = v }
+            if let v = staleWhileRevalidate { policy.staleWhileRevalidate = v }
+            if let v = staleIfError { policy.staleIfError = v }
+            if let v = negativeTTL { policy.negativeTTL = v }
+            if let v = tombstone { policy.tombstone = v }
+        }
+    }
+    /// `cache: {default: {...}, tables: {Name: {...}}}`; times in milliseconds.
+    struct CacheSection: Decodable {
+        var `default`: Policy?
+        var tables: [String: Policy]?
+    }
     var listen: String?
     var adminListen: String?
     var retry: Retry?
+    var cache: CacheSection?
     var upstream: String?
     var streamsUpstream: String?
     var region: String?
@@ -79,6 +103,14 @@ extension ProxyConfiguration {
         }
         if let v = file.forwardOtherRequests { forwardOtherRequests = v }
         if let v = file.maxRequestBytes { maximumRequestBytes = v }
+        if let c = file.cache {
+            c.default?.apply(to: &cache.defaultPolicy)
+            for (table, policy) in c.tables ?? [:] {
+                var merged = cache.defaultPolicy
+                policy.apply(to: &merged)
+                cache.tables[table] = merged
+            }
+        }
         if let r = file.retry {
             if let v = r.maxAttempts { retry.maxAttempts = v }
             if let v = r.baseDelayMs { retry.baseDelaySeconds = v / 1000 }

@@ -1,3 +1,4 @@
+import Cache
 import SigV4
 import TableStore
 
@@ -22,6 +23,8 @@ public struct ProxyConfiguration: Sendable {
     public var adminListen = HostPort(host: "127.0.0.1", port: 8081)
     /// Off for `dynacache store`, which serves the table store alone.
     public var adminEnabled = true
+    /// Off for `dynacache store`: the store itself never answers from Redis.
+    public var cacheEnabled = true
     public var upstream: Upstream? = nil
     public var streamsUpstream: String? = nil
     /// The signing region; derived from an AWS endpoint's host when not given.
@@ -44,6 +47,9 @@ public struct ProxyConfiguration: Sendable {
     public var forwardOtherRequests: Bool? = nil
     /// DynamoDB's largest request is 16 MB; the headroom is for JSON escaping and base64.
     public var maximumRequestBytes = 16 * 1024 * 1024 + 1024 * 1024
+
+    /// Item cache policies per table, with a default.
+    public var cache = CachePolicies()
 
     /// How calls to the table store are retried (throttles, 5xx, dropped connections).
     public var retry = RetryPolicy()

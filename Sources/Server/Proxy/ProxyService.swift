@@ -1,3 +1,4 @@
+import Cache
 import DynamoModel
 import Logging
 import NIOCore
@@ -13,17 +14,22 @@ import TableStore
 /// would give first.
 public final class ProxyService: HTTPResponder {
     let store: any TableStore
+    let cache: ItemCache?
+    let keySchemas: KeySchemas
     let authenticator: ClientAuthenticator
     let forwardOtherRequests: Bool
     let logger: Logger
 
     public init(
         store: any TableStore,
+        cache: ItemCache? = nil,
         configuration: ProxyConfiguration,
         logger: Logger,
         now: @escaping @Sendable () -> AmzDate = { AmzDate.now() }
     ) {
         self.store = store
+        self.cache = cache
+        self.keySchemas = KeySchemas(store: store)
         self.authenticator = ClientAuthenticator(
             mode: configuration.clientAuth, keys: configuration.clientKeys, now: now)
         self.forwardOtherRequests = configuration.effectiveForwardOtherRequests
@@ -45,8 +51,8 @@ public final class ProxyService: HTTPResponder {
                         "DynamoDB operations are sent with POST, not \(request.method.rawValue)")
                 }
                 try authenticator.check(request)
-                _ = try RequestShape.validate(body: request.body, operation: operation)
-                return try await forward(operation, body: request.body)
+                let json = try RequestShape.validate(body: request.body, operation: operation)
+                return try await route(operation, body: request.body, json: json)
             }
         } catch let error as DynamoError {
             return Self.errorResponse(error)
@@ -65,6 +71,27 @@ public final class ProxyService: HTTPResponder {
 
     public func respondTooLarge(limit: Int) -> ProxyHTTPResponse {
         Self.errorResponse(.requestTooLarge(limit: limit))
+    }
+
+    /// Cached reads through the cache, writes with invalidation, the rest straight through.
+    func route(_ operation: Operation, body: [UInt8], json: JSONValue) async throws -> ProxyHTTPResponse {
+        guard let cache, operation.family == .dynamoDB else { return try await forward(operation, body: body) }
+        switch operation.name {
+        case "GetItem":
+            return try await cachedGetItem(cache, operation, body: body, json: json)
+        case "BatchGetItem":
+            // Not cached yet: counted and marked as a bypass.
+            for table in json["RequestItems"]?.objectValue?.keys ?? [:].keys {
+                cache.stats.record(.bypass, table: table, operation: "BatchGetItem")
+            }
+            var response = try await forward(operation, body: body)
+            response.headers.replaceOrAdd(name: "x-dynacache-cache", value: CacheStatus.bypass.rawValue)
+            return response
+        case let name where Self.writeOperations.contains(name):
+            return try await invalidatingWrite(cache, operation, body: body, json: json)
+        default:
+            return try await forward(operation, body: body)
+        }
     }
 
     func forward(_ operation: Operation, body: [UInt8]) async throws -> ProxyHTTPResponse {
@@ -92,6 +119,9 @@ public final class ProxyService: HTTPResponder {
             headers: request.headers.map { ($0.name, $0.value) },
             body: request.body
         )
+        // An emulator's own endpoints can change or wipe its tables (moto's reset): nothing
+        // cached from before can be trusted.
+        if request.method != .GET, let cache { await cache.invalidateAll() }
         return Self.response(from: answer)
     }
 

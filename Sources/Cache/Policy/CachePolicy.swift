@@ -1,0 +1,32 @@
+/// How long a table's cached items may be served, in milliseconds.
+///
+/// Fresh until `staleTime`; then, for `staleWhileRevalidate` more, served stale while one
+/// background read refreshes the entry; when the table store fails (or throttles past the
+/// retry deadline), served stale for `staleIfError` past `staleTime`. Absent items are
+/// remembered for `negativeTTL`. An invalidation leaves a tombstone for `tombstone`, inside
+/// which fills read with ConsistentRead.
+public struct CachePolicy: Sendable, Equatable {
+    public var enabled = true
+    public var staleTime: Int64 = 5_000
+    public var staleWhileRevalidate: Int64 = 10_000
+    public var staleIfError: Int64 = 60_000
+    public var negativeTTL: Int64 = 2_000
+    public var tombstone: Int64 = 3_000
+
+    public init() {}
+
+    /// How long Redis keeps an entry at all: the longest any window can use it.
+    public var outerTTL: Int64 {
+        max(staleTime + max(staleWhileRevalidate, staleIfError), negativeTTL, tombstone) + 1_000
+    }
+}
+
+/// Policies per table, with a default for tables not named.
+public struct CachePolicies: Sendable, Equatable {
+    public var defaultPolicy = CachePolicy()
+    public var tables: [String: CachePolicy] = [:]
+
+    public init() {}
+
+    public func policy(for table: String) -> CachePolicy { tables[table] ?? defaultPolicy }
+}
