@@ -117,6 +117,16 @@ let package = Package(
         .testTarget(name: "DynamoExpressionsTests", dependencies: ["DynamoExpressions", "DynamoModel"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
         .testTarget(
+            name: "CacheTests",
+            dependencies: [
+                "Cache",
+                "Redis",
+                "DynamoModel",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "RedisTests",
             dependencies: [
                 "Redis",
