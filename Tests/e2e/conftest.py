@@ -70,8 +70,51 @@ class Service:
                 self.proc.kill()
 
 
+class RedisServer:
+    """A throwaway redis-server on a free loopback port."""
+
+    def __init__(self, port=None):
+        self.port = port or free_port()
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+                                      "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}"
+
+    def command(self, *args):
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            payload = f"*{len(args)}\r\n" + "".join(f"${len(str(a))}\r\n{a}\r\n" for a in args)
+            s.sendall(payload.encode())
+            return s.recv(65536)
+
+
 @pytest.fixture(scope="session")
-def moto_url():
+def redis_server():
+    server = RedisServer()
+    os.environ["DYNACACHE_REDIS"] = server.url  # every proxy the tests start uses it
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_url(redis_server):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     svc = Service([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], url + "/moto-api/", log_name="moto")
@@ -129,8 +172,16 @@ def client(url, service="dynamodb", key="AKIDCLIENT", secret="client-secret-key"
 
 
 def reset_moto(moto_url):
+    """Wipes moto, and the cache in front of it (a reset that bypasses the proxy would leave
+    entries a proxy cannot know are gone)."""
     req = urllib.request.Request(moto_url + "/moto-api/reset", method="POST", data=b"")
     urllib.request.urlopen(req, timeout=10).read()
+    url = os.environ.get("DYNACACHE_REDIS")
+    if url:
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(b"*1\r\n$8\r\nFLUSHALL\r\n")
+            s.recv(100)
 
 
 def start_store(data_dir, port=None):
@@ -144,7 +195,7 @@ def start_store(data_dir, port=None):
 
 
 @pytest.fixture()
-def store(tmp_path):
+def store(tmp_path, redis_server):
     svc = start_store(tmp_path / "store")
     yield svc
     svc.stop()

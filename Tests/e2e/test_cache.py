@@ -1,0 +1,157 @@
+"""The item cache end to end: boto3 through `dynacache serve` with a real redis-server, over the
+embedded store (and moto for TransactWriteItems, which the embedded store does not serve yet)."""
+
+import json
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from conftest import RedisServer, client, reset_moto, start_proxy
+
+
+@pytest.fixture()
+def cached(tmp_path, redis_server):
+    redis_server.command("FLUSHALL")
+    proxy = start_proxy("embedded", ["--data", str(tmp_path / "data")])
+    ddb = client(proxy.url)
+    ddb.create_table(TableName="Users", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                                  {"AttributeName": "sk", "KeyType": "RANGE"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "sk", "AttributeType": "N"}], BillingMode="PAY_PER_REQUEST")
+    yield proxy, ddb
+    proxy.stop()
+
+
+def get(ddb, pk="u1", sk="1", **kwargs):
+    r = ddb.get_item(TableName="Users", Key={"pk": {"S": pk}, "sk": {"N": sk}}, **kwargs)
+    return r.get("Item"), r["ResponseMetadata"]["HTTPHeaders"].get("x-dynacache-cache")
+
+
+def stats(proxy):
+    return json.loads(urllib.request.urlopen(proxy.admin_url + "/stats", timeout=5).read())
+
+
+def test_hits_misses_negatives_and_bypasses_are_marked_and_counted(cached):
+    proxy, ddb = cached
+    ddb.put_item(TableName="Users", Item={"pk": {"S": "u1"}, "sk": {"N": "1"}, "name": {"S": "Ada"}})
+    assert get(ddb)[1] == "miss"
+    item, status = get(ddb, sk="1.0")  # another spelling of the same key
+    assert status == "hit" and item["name"] == {"S": "Ada"}
+    assert get(ddb, pk="nobody") == (None, "miss")
+    assert get(ddb, pk="nobody") == (None, "negative")
+    assert get(ddb, ConsistentRead=True)[1] == "bypass"
+    out = ddb.batch_get_item(RequestItems={"Users": {"Keys": [{"pk": {"S": "u1"}, "sk": {"N": "1"}}]}})
+    assert out["ResponseMetadata"]["HTTPHeaders"]["x-dynacache-cache"] == "bypass"
+    s = stats(proxy)
+    t = s["tables"]["Users"]["GetItem"]
+    assert (t["freshHits"], t["negativeHits"], t["misses"], t["bypass"]) == (1, 1, 2, 1)
+    assert s["totals"]["hits"] == 2 and s["totals"]["misses"] == 2 and s["totals"]["hitRatio"] == 0.5
+    assert s["redis"]["connected"] is True
+    assert s["tables"]["Users"]["BatchGetItem"]["bypass"] == 1
+
+
+def test_read_your_writes_after_every_write(cached):
+    proxy, ddb = cached
+    key = {"pk": {"S": "u1"}, "sk": {"N": "1"}}
+    ddb.put_item(TableName="Users", Item={**key, "v": {"N": "1"}})
+    assert get(ddb)[0]["v"] == {"N": "1"} and get(ddb)[1] == "hit"
+    ddb.put_item(TableName="Users", Item={**key, "v": {"N": "2"}})
+    assert get(ddb)[0]["v"] == {"N": "2"}
+    ddb.update_item(TableName="Users", Key=key, UpdateExpression="SET v = v + :one",
+                    ExpressionAttributeValues={":one": {"N": "1"}})
+    assert get(ddb)[0]["v"] == {"N": "3"}
+    ddb.batch_write_item(RequestItems={"Users": [{"PutRequest": {"Item": {**key, "v": {"N": "4"}}}}]})
+    assert get(ddb)[0]["v"] == {"N": "4"}
+    ddb.batch_write_item(RequestItems={"Users": [{"DeleteRequest": {"Key": key}}]})
+    assert get(ddb)[0] is None
+    ddb.put_item(TableName="Users", Item={**key, "v": {"N": "5"}})
+    assert get(ddb)[0]["v"] == {"N": "5"}  # the negative entry went too
+    ddb.delete_item(TableName="Users", Key=key)
+    assert get(ddb)[0] is None
+    ddb.put_item(TableName="Users", Item={**key, "v": {"N": "6"}})
+    assert get(ddb)[0]["v"] == {"N": "6"}
+    ddb.delete_table(TableName="Users")
+    ddb.create_table(TableName="Users", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                                  {"AttributeName": "sk", "KeyType": "RANGE"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "sk", "AttributeType": "N"}], BillingMode="PAY_PER_REQUEST")
+    assert get(ddb)[0] is None
+
+
+def test_read_your_writes_after_transactions_and_resets(moto_url, proxy):
+    reset_moto(moto_url)
+    ddb = client(proxy.url)
+    ddb.create_table(TableName="Tx", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    ddb.put_item(TableName="Tx", Item={"id": {"S": "a"}, "v": {"N": "1"}})
+    assert ddb.get_item(TableName="Tx", Key={"id": {"S": "a"}})["Item"]["v"] == {"N": "1"}
+    ddb.transact_write_items(TransactItems=[{"Update": {"TableName": "Tx", "Key": {"id": {"S": "a"}},
+                                                        "UpdateExpression": "SET v = :v",
+                                                        "ExpressionAttributeValues": {":v": {"N": "2"}}}}])
+    assert ddb.get_item(TableName="Tx", Key={"id": {"S": "a"}})["Item"]["v"] == {"N": "2"}
+    # An emulator reset forwarded through the proxy drops what the cache held.
+    req = urllib.request.Request(proxy.url + "/moto-api/reset", method="POST", data=b"")
+    urllib.request.urlopen(req, timeout=10).read()
+    ddb.create_table(TableName="Tx", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    assert "Item" not in ddb.get_item(TableName="Tx", Key={"id": {"S": "a"}})
+
+
+def test_redis_killed_and_restarted_under_load_gives_no_errors_and_no_stale_values(tmp_path):
+    redis = RedisServer()
+    proxy = start_proxy("embedded", ["--data", str(tmp_path / "data"), "--redis", redis.url])
+    try:
+        ddb = client(proxy.url)
+        ddb.create_table(TableName="Users", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                                      {"AttributeName": "sk", "KeyType": "RANGE"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                               {"AttributeName": "sk", "AttributeType": "N"}],
+                         BillingMode="PAY_PER_REQUEST")
+        errors, stale = [], []
+        latest = {}
+        stop = threading.Event()
+
+        def writer():
+            c = client(proxy.url)
+            i = 0
+            while not stop.is_set():
+                i += 1
+                try:
+                    c.put_item(TableName="Users", Item={"pk": {"S": "hot"}, "sk": {"N": "1"}, "v": {"N": str(i)}})
+                    latest["v"] = i
+                except Exception as e:  # noqa: BLE001
+                    errors.append(repr(e))
+                time.sleep(0.005)
+
+        def reader():
+            c = client(proxy.url)
+            while not stop.is_set():
+                before = latest.get("v", 0)
+                try:
+                    item = c.get_item(TableName="Users", Key={"pk": {"S": "hot"}, "sk": {"N": "1"}}).get("Item")
+                except Exception as e:  # noqa: BLE001
+                    errors.append(repr(e))
+                    continue
+                if item and int(item["v"]["N"]) < before:
+                    stale.append((before, item["v"]["N"]))
+
+        threads = [threading.Thread(target=writer)] + [threading.Thread(target=reader) for _ in range(2)]
+        for t in threads:
+            t.start()
+        time.sleep(1.0)
+        redis.stop()
+        time.sleep(1.0)
+        redis.start()
+        time.sleep(1.5)
+        stop.set()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert stale == []
+        assert latest["v"] > 50
+        assert stats(proxy)["redis"]["connected"] is True
+    finally:
+        proxy.stop()
+        redis.stop()
