@@ -4,7 +4,7 @@ PYTHON ?= python3
 MOTO_PORT ?= 5000
 UPSTREAM ?= embedded
 
-.PHONY: all deps build release test unit-test e2e-test run bench bench-json bench-passthrough bench-store bench-retry format clean
+.PHONY: all deps build release test unit-test e2e-test run bench bench-json bench-passthrough bench-store bench-retry bench-cache format clean
 
 all: build
 
@@ -36,7 +36,7 @@ run: build
 	MOTO_PORT=$(MOTO_PORT) UPSTREAM=$(UPSTREAM) ./scripts/run-local.sh
 
 # Benchmarks (release builds): JSON codec cost per request, pass-through overhead, embedded store.
-bench: bench-json bench-passthrough bench-store bench-retry
+bench: bench-json bench-passthrough bench-store bench-retry bench-cache
 
 bench-json: deps
 	$(SWIFT) build -c release --product DynaCacheBench
@@ -55,6 +55,10 @@ bench-store: deps
 bench-retry: deps
 	$(SWIFT) build -c release --product DynaCacheBench
 	.build/release/DynaCacheBench retry
+
+bench-cache: deps
+	$(SWIFT) build -c release --product dynacache
+	./scripts/bench-cache.sh
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Benchmarks

@@ -15,6 +15,19 @@ struct ConfigurationTests {
         #expect(config.adminListen == HostPort(host: "127.0.0.1", port: 8081))
         #expect(config.clientAuth == .none)
         #expect(config.effectiveForwardOtherRequests)
+        #expect(config.cache.defaultPolicy.staleTime == 5000)
+        #expect(config.retry.maxAttempts == 8)
+    }
+
+    @Test func perTablePoliciesInheritTheDefault() throws {
+        var config = ProxyConfiguration()
+        try config.apply(
+            yaml: "cache:\n  default:\n    staleTime: 100\n  tables:\n    Tokens:\n      enabled: false\n",
+            source: "test"
+        )
+        #expect(config.cache.policy(for: "Other").staleTime == 100)
+        #expect(config.cache.policy(for: "Tokens").enabled == false)
+        #expect(config.cache.policy(for: "Tokens").staleTime == 100)
     }
 
     @Test func theAWSExampleLoads() throws {

@@ -43,13 +43,43 @@ def test_hits_misses_negatives_and_bypasses_are_marked_and_counted(cached):
     assert get(ddb, pk="nobody") == (None, "negative")
     assert get(ddb, ConsistentRead=True)[1] == "bypass"
     out = ddb.batch_get_item(RequestItems={"Users": {"Keys": [{"pk": {"S": "u1"}, "sk": {"N": "1"}}]}})
+    assert out["ResponseMetadata"]["HTTPHeaders"]["x-dynacache-cache"] == "hit"  # shares GetItem's entry
+    out = ddb.batch_get_item(RequestItems={"Users": {"Keys": [{"pk": {"S": "u1"}, "sk": {"N": "1"}}], "ConsistentRead": True}})
     assert out["ResponseMetadata"]["HTTPHeaders"]["x-dynacache-cache"] == "bypass"
     s = stats(proxy)
     t = s["tables"]["Users"]["GetItem"]
     assert (t["freshHits"], t["negativeHits"], t["misses"], t["bypass"]) == (1, 1, 2, 1)
-    assert s["totals"]["hits"] == 2 and s["totals"]["misses"] == 2 and s["totals"]["hitRatio"] == 0.5
+    assert s["totals"]["hits"] == 3 and s["totals"]["misses"] == 2 and s["totals"]["hitRatio"] == 0.6
     assert s["redis"]["connected"] is True
     assert s["tables"]["Users"]["BatchGetItem"]["bypass"] == 1
+    assert s["tables"]["Users"]["BatchGetItem"]["freshHits"] == 1
+
+
+def test_batch_get_item_mixes_cached_and_fetched_keys(cached):
+    proxy, ddb = cached
+    for i in range(5):
+        ddb.put_item(TableName="Users", Item={"pk": {"S": "b"}, "sk": {"N": str(i)}, "v": {"N": str(i)}})
+    get(ddb, pk="b", sk="0")  # one key cached beforehand
+    keys = [{"pk": {"S": "b"}, "sk": {"N": str(i)}} for i in range(7)]  # 5 and 6 do not exist
+
+    def batch():
+        out = ddb.batch_get_item(RequestItems={"Users": {"Keys": keys}})
+        got = sorted(int(i["v"]["N"]) for i in out["Responses"]["Users"])
+        return got, out["UnprocessedKeys"], out["ResponseMetadata"]["HTTPHeaders"]["x-dynacache-cache"]
+
+    assert batch() == ([0, 1, 2, 3, 4], {}, "miss")
+    assert batch() == ([0, 1, 2, 3, 4], {}, "hit")  # present and absent keys all from Redis
+    t = stats(proxy)["tables"]["Users"]["BatchGetItem"]
+    assert (t["freshHits"], t["negativeHits"], t["misses"]) == (1 + 5, 2, 6)
+    # Writes invalidate what batches read, and GetItem sees the batch's fills.
+    ddb.put_item(TableName="Users", Item={"pk": {"S": "b"}, "sk": {"N": "5"}, "v": {"N": "5"}})
+    ddb.update_item(TableName="Users", Key={"pk": {"S": "b"}, "sk": {"N": "1"}}, UpdateExpression="SET v = :v",
+                    ExpressionAttributeValues={":v": {"N": "10"}})
+    assert batch()[0] == [0, 2, 3, 4, 5, 10]
+    assert get(ddb, pk="b", sk="3") == ({"pk": {"S": "b"}, "sk": {"N": "3"}, "v": {"N": "3"}}, "hit")
+    # A projection without the key attributes is answered but not stored.
+    out = ddb.batch_get_item(RequestItems={"Users": {"Keys": keys[:2], "ProjectionExpression": "v"}})
+    assert sorted(int(i["v"]["N"]) for i in out["Responses"]["Users"]) == [0, 10]
 
 
 def test_read_your_writes_after_every_write(cached):

@@ -73,13 +73,18 @@ def test_a_throttled_burst_completes_without_client_errors(table, flaky, retry_p
 
 def test_a_non_idempotent_update_with_unknown_outcome_is_not_applied_twice(table, flaky, retry_proxy):
     table.put_item(TableName="Hot", Item={"id": {"S": "counter"}, "n": {"N": "0"}})
+    for _ in range(2):  # cached, so the next check also shows the unknown outcome invalidated it
+        cached = table.get_item(TableName="Hot", Key={"id": {"S": "counter"}})
+    assert cached["ResponseMetadata"]["HTTPHeaders"]["x-dynacache-cache"] == "hit"
     control(flaky, apply_then_fail=["UpdateItem"])
     with pytest.raises(ClientError) as e:
         table.update_item(TableName="Hot", Key={"id": {"S": "counter"}}, UpdateExpression="ADD n :one",
                           ExpressionAttributeValues={":one": {"N": "1"}})
     assert e.value.response["Error"]["Code"] == "InternalServerError"
     control(flaky)
-    assert table.get_item(TableName="Hot", Key={"id": {"S": "counter"}})["Item"]["n"] == {"N": "1"}
+    after = table.get_item(TableName="Hot", Key={"id": {"S": "counter"}})
+    assert after["Item"]["n"] == {"N": "1"}
+    assert after["ResponseMetadata"]["HTTPHeaders"]["x-dynacache-cache"] == "miss"
     assert stats(retry_proxy)["notRetriedUnsafe"] >= 1
 
 

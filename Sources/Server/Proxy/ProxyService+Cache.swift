@@ -48,6 +48,39 @@ extension ProxyService {
         return response
     }
 
+    /// BatchGetItem through the item cache (entries shared with GetItem).
+    func cachedBatchGetItem(_ cache: ItemCache, _ operation: Operation, json: JSONValue) async throws
+        -> ProxyHTTPResponse
+    {
+        let store = self.store
+        let (answer, status) = try await cache.batchGetItem(request: json) { request in
+            let response = try await store.send(
+                TableStoreRequest(operation: operation, body: JSONWriter.bytes(request)))
+            var buffer = response.body
+            return UpstreamAnswer(
+                status: response.status,
+                headers: response.headers,
+                body: buffer.readBytes(length: buffer.readableBytes) ?? []
+            )
+        }
+        var response: ProxyHTTPResponse
+        if answer.headers.contains(where: { $0.name.lowercased() == "x-amzn-requestid" }) {
+            // The table store's own answer, passed through.
+            response = Self.response(
+                from: TableStoreResponse(
+                    status: answer.status, headers: answer.headers, body: ByteBuffer(bytes: answer.body))
+            )
+        } else {
+            var headers = HTTPHeaders()
+            headers.add(name: "content-type", value: "application/x-amz-json-1.0")
+            headers.add(name: "x-amzn-RequestId", value: RequestID.make())
+            headers.add(name: "x-amz-crc32", value: String(CRC32.checksum(answer.body)))
+            response = ProxyHTTPResponse(status: .ok, headers: headers, body: ByteBuffer(bytes: answer.body))
+        }
+        response.headers.replaceOrAdd(name: "x-dynacache-cache", value: status.rawValue)
+        return response
+    }
+
     /// A write: forwarded, then (on success or an unknown outcome) the items it touched are
     /// invalidated before the client hears back.
     func invalidatingWrite(_ cache: ItemCache, _ operation: Operation, body: [UInt8], json: JSONValue) async throws

@@ -80,13 +80,7 @@ public final class ProxyService: HTTPResponder {
         case "GetItem":
             return try await cachedGetItem(cache, operation, body: body, json: json)
         case "BatchGetItem":
-            // Not cached yet: counted and marked as a bypass.
-            for table in json["RequestItems"]?.objectValue?.keys ?? [:].keys {
-                cache.stats.record(.bypass, table: table, operation: "BatchGetItem")
-            }
-            var response = try await forward(operation, body: body)
-            response.headers.replaceOrAdd(name: "x-dynacache-cache", value: CacheStatus.bypass.rawValue)
-            return response
+            return try await cachedBatchGetItem(cache, operation, json: json)
         case let name where Self.writeOperations.contains(name):
             return try await invalidatingWrite(cache, operation, body: body, json: json)
         default:
