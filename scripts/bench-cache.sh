@@ -73,7 +73,7 @@ done = function(summary, latency, requests)
     latency:percentile(50), latency:percentile(99), summary.errors.status))
 end
 LUA
-echo "body: ${#BODY} bytes; wrk -t2, ${DURATION}s per run"
+echo "body: ${#BODY} bytes; wrk -t1, ${DURATION}s per run"
 for c in 1 32; do
   p=$(wrk -t1 -c"$c" -d"${DURATION}s" -s .run/hit.lua "http://127.0.0.1:$PROXY/" | awk '/^RESULT/ {print $2, $3, $4, $5}')
   n=$(wrk -t1 -c"$c" -d"${DURATION}s" -s .run/hit.lua "http://127.0.0.1:$NGINX/" | awk '/^RESULT/ {print $2, $3, $4, $5}')
