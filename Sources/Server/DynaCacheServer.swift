@@ -109,14 +109,27 @@ public final class DynaCacheServer: Sendable {
     public func start() async throws {
         let cache = self.cache
         let logger = self.logger
-        let connected = NIOLockedValueBox(false)
+        // Log Redis going away and coming back once per change, not once per request.
+        let connected = NIOLockedValueBox<Bool?>(nil)
         redis?.onConnectHandler.withLockedValue {
             $0 = { runID in
                 cache?.redisConnected(runID: runID)
-                if !connected.withLockedValue({ $0 }) {
+                if connected.withLockedValue({ state in
+                    defer { state = true }
+                    return state != true
+                }) {
                     logger.info("redis connected", metadata: ["runID": "\(runID)"])
                 }
-                connected.withLockedValue { $0 = true }
+            }
+        }
+        redis?.onDisconnectHandler.withLockedValue {
+            $0 = {
+                if connected.withLockedValue({ state in
+                    defer { state = false }
+                    return state != false
+                }) {
+                    logger.warning("redis unavailable: answering from the table store until it is back")
+                }
             }
         }
         redis?.start()

@@ -158,3 +158,42 @@ struct RedisCodecTests {
         #expect(RedisConfiguration(url: "http://x") == nil)
     }
 }
+
+@Suite(.serialized)
+struct RedisSubscriberTests {
+    @Test func receivesPublishedMessagesAndResubscribesAfterARestart() async throws {
+        let server = try RedisServerProcess()
+        let received = NIOLockedValueBox<[String]>([])
+        let subscriber = RedisSubscriber(
+            configuration: RedisConfiguration(port: server.port),
+            channels: ["dc:invalidate"],
+            group: MultiThreadedEventLoopGroup.singleton
+        ) { channel, payload in
+            received.withLockedValue { $0.append("\(channel)=\(String(decoding: payload, as: UTF8.self))") }
+        }
+        subscriber.start()
+        let publisher = RedisClient(
+            configuration: RedisConfiguration(port: server.port), group: MultiThreadedEventLoopGroup.singleton)
+        publisher.start()
+        #expect(await publisher.waitUntilConnected())
+        for _ in 0..<200 where !subscriber.isSubscribed { try await Task.sleep(nanoseconds: 10_000_000) }
+        #expect(try await publisher.send(["PUBLISH", "dc:invalidate", "key-1"]) == .integer(1))
+        _ = try await publisher.send(["PUBLISH", "other", "ignored"])
+        for _ in 0..<100 where received.withLockedValue({ $0.isEmpty }) {
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        #expect(received.withLockedValue { $0 } == ["dc:invalidate=key-1"])
+
+        server.stop()
+        try server.start()
+        #expect(await publisher.waitUntilConnected(timeoutSeconds: 10))
+        for _ in 0..<500 where !subscriber.isSubscribed { try await Task.sleep(nanoseconds: 10_000_000) }
+        #expect(try await publisher.send(["PUBLISH", "dc:invalidate", "key-2"]) == .integer(1))
+        for _ in 0..<100 where received.withLockedValue({ $0.count }) < 2 {
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        #expect(received.withLockedValue { $0 } == ["dc:invalidate=key-1", "dc:invalidate=key-2"])
+        await subscriber.shutdown()
+        await publisher.shutdown()
+    }
+}

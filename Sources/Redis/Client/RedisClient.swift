@@ -11,6 +11,8 @@ public final class RedisClient: Sendable {
     let state: NIOLockedValueBox<State>
     /// Called with the server's run id after every (re)connection.
     public let onConnectHandler: NIOLockedValueBox<@Sendable (String) -> Void>
+    /// Called when a connection is lost or cannot be made.
+    public let onDisconnectHandler = NIOLockedValueBox<@Sendable () -> Void>({})
 
     struct State {
         var connections: [RedisConnection?]
@@ -78,7 +80,9 @@ public final class RedisClient: Sendable {
                 state.withLockedValue { state in
                     if state.connections[slot] === connection { state.connections[slot] = nil }
                 }
+                onDisconnectHandler.withLockedValue { $0 }()
             } catch {
+                onDisconnectHandler.withLockedValue { $0 }()
                 try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
                 delay = min(delay * 2, 2.0)
             }

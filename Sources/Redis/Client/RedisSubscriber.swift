@@ -1,0 +1,111 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// Pub/sub on a connection of its own (a subscribed RESP2 connection can run nothing else):
+/// subscribes to channels and hands every message to `onMessage`, reconnecting and
+/// resubscribing with backoff when the connection drops. The L1 tier of every proxy instance
+/// listens here for the invalidations the others publish.
+public final class RedisSubscriber: Sendable {
+    public let configuration: RedisConfiguration
+    let channels: [String]
+    let group: any EventLoopGroup
+    let onMessage: @Sendable (_ channel: String, _ payload: [UInt8]) -> Void
+    let state = NIOLockedValueBox<(channel: (any Channel)?, closed: Bool, subscribed: Bool)>((nil, false, false))
+
+    public init(
+        configuration: RedisConfiguration,
+        channels: [String],
+        group: any EventLoopGroup,
+        onMessage: @escaping @Sendable (String, [UInt8]) -> Void
+    ) {
+        self.configuration = configuration
+        self.channels = channels
+        self.group = group
+        self.onMessage = onMessage
+    }
+
+    public var isSubscribed: Bool { state.withLockedValue { $0.subscribed } }
+
+    public func start() {
+        Task { await maintain() }
+    }
+
+    func maintain() async {
+        var delay = 0.05
+        while !state.withLockedValue({ $0.closed }) {
+            do {
+                let handler = SubscriberHandler(onMessage: onMessage) { [state] in
+                    state.withLockedValue { $0.subscribed = true }
+                }
+                let channel = try await ClientBootstrap(group: group.next())
+                    .connectTimeout(.milliseconds(configuration.connectTimeoutMilliseconds))
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(handler)
+                        }
+                    }
+                    .connect(host: configuration.host, port: configuration.port).get()
+                state.withLockedValue { $0.channel = channel }
+                var buffer = channel.allocator.buffer(capacity: 64)
+                if let password = configuration.password {
+                    RESPEncoder.encode([Array("AUTH".utf8), Array(password.utf8)], into: &buffer)
+                }
+                RESPEncoder.encode([Array("SUBSCRIBE".utf8)] + channels.map { Array($0.utf8) }, into: &buffer)
+                try await channel.writeAndFlush(buffer)
+                delay = 0.05
+                try? await channel.closeFuture.get()
+                state.withLockedValue {
+                    $0.channel = nil
+                    $0.subscribed = false
+                }
+            } catch {
+                try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+                delay = min(delay * 2, 2.0)
+            }
+        }
+    }
+
+    public func shutdown() async {
+        let channel = state.withLockedValue { state -> (any Channel)? in
+            state.closed = true
+            return state.channel
+        }
+        try? await channel?.close()
+    }
+}
+
+/// Decodes a subscribed connection's pushes: `message <channel> <payload>` arrays.
+final class SubscriberHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    let reader = HiredisReader()
+    let onMessage: @Sendable (String, [UInt8]) -> Void
+    let onSubscribed: @Sendable () -> Void
+
+    init(onMessage: @escaping @Sendable (String, [UInt8]) -> Void, onSubscribed: @escaping @Sendable () -> Void) {
+        self.onMessage = onMessage
+        self.onSubscribed = onSubscribed
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        do {
+            try buffer.withUnsafeReadableBytes { raw throws(RedisClientError) in try reader.feed(raw) }
+            while let value = try reader.next() {
+                guard let parts = value.array, parts.count == 3, let kind = parts[0].string else { continue }
+                if kind == "message", let channel = parts[1].string, let payload = parts[2].bytes {
+                    onMessage(channel, payload)
+                } else if kind == "subscribe" {
+                    onSubscribed()
+                }
+            }
+        } catch {
+            context.close(promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
