@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make run`: the proxy on 127.0.0.1:8000 (admin :8081) over the embedded SQLite table store in
-# ./data (Config/dynacache.yaml). With UPSTREAM=moto, a local moto_server is the table store
+# ./data (Config/dynacache.yaml), with Redis on 127.0.0.1:6379 for the item cache. With UPSTREAM=moto, a local moto_server is the table store
 # instead, started here and stopped again when the proxy exits (Ctrl-C).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,15 @@ UPSTREAM=${UPSTREAM:-embedded}
 
 args=(--config Config/dynacache.yaml)
 moto_pid=""
+redis_pid=""
+# The item cache's Redis (Config/dynacache.yaml: redis://127.0.0.1:6379): started here when
+# nothing answers there, without persistence, and stopped again on exit.
+if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+  mkdir -p .run
+  redis-server --bind 127.0.0.1 --port 6379 --save '' --appendonly no > .run/redis.log 2>&1 &
+  redis_pid=$!
+  echo "run: redis-server on 127.0.0.1:6379 (log .run/redis.log)"
+fi
 if [ "$UPSTREAM" = "moto" ]; then
   if ! curl -s -o /dev/null "http://127.0.0.1:${MOTO_PORT}/moto-api/"; then
     mkdir -p .run
@@ -23,7 +32,7 @@ if [ "$UPSTREAM" = "moto" ]; then
   fi
   args+=(--upstream "http://127.0.0.1:${MOTO_PORT}")
 fi
-trap '[ -n "$moto_pid" ] && kill "$moto_pid" 2>/dev/null || true' EXIT
+trap 'for p in $moto_pid $redis_pid; do kill "$p" 2>/dev/null || true; done' EXIT
 
 echo "run: dynacache on 127.0.0.1:8000 (admin 127.0.0.1:8081), table store: ${UPSTREAM}; Ctrl-C stops"
 .build/debug/dynacache serve "${args[@]}" "$@"
