@@ -259,6 +259,40 @@ public final class ItemCache: Sendable {
         return json["Item"] != nil
     }
 
+    /// The hit path without leaving the event loop: when the request is cacheable, Redis has a
+    /// connection on `eventLoop` and nothing is pending, one HGET answers fresh and negative hits
+    /// (counted here). Nil, or a future of nil, means "take the full path".
+    public func freshHit(request: JSONValue, on eventLoop: any EventLoop) -> EventLoopFuture<
+        (body: [UInt8], status: CacheStatus)?
+    >? {
+        guard case .cacheable(let table, let keyItem, let projection) = GetItemCacheability.decide(request) else {
+            return nil
+        }
+        let policy = policies.policy(for: table)
+        guard policy.enabled, let redis, let connection = redis.connection(preferring: eventLoop),
+            connection.eventLoop === eventLoop,
+            state.withLockedValue({ !$0.untrusted && $0.pending.isEmpty })
+        else { return nil }
+        let key = ItemCacheKey(
+            namespace: namespace, table: table, key: CanonicalBytes(key: keyItem), projection: projection)
+        let now = clock.nowMilliseconds()
+        let stats = self.stats
+        return connection.send([Array("HGET".utf8), key.redisKey, key.field]).map {
+            reply -> (body: [UInt8], status: CacheStatus)? in
+            guard let entry = reply.bytes.flatMap({ CacheEnvelope(bytes: $0) }) else { return nil }
+            let age = now - entry.storedAtMilliseconds
+            if !entry.present && age <= policy.negativeTTL {
+                stats.record(.negative, table: table, operation: "GetItem")
+                return (entry.body, .negative)
+            }
+            if entry.present && age <= policy.staleTime {
+                stats.record(.hit(bytes: entry.body.count), table: table, operation: "GetItem")
+                return (entry.body, .hit)
+            }
+            return nil
+        }.recover { _ in nil }
+    }
+
     // MARK: Invalidation
 
     /// Deletes the entries of these items (every projection variant) and leaves tombstones;

@@ -64,11 +64,9 @@ final class HTTPFrontHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func dispatch(_ request: ProxyHTTPRequest, context: ChannelHandlerContext) {
-        let responder = self.responder
-        let promise = context.eventLoop.makePromise(of: ProxyHTTPResponse.self)
-        promise.completeWithTask { await responder.respond(to: request) }
+        let future = responder.respond(to: request, on: context.eventLoop)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        promise.futureResult.whenSuccess { response in
+        future.hop(to: context.eventLoop).whenSuccess { response in
             let (handler, context) = bound.value
             handler.write(response, context: context)
         }

@@ -32,6 +32,19 @@ public struct ProxyHTTPResponse: Sendable {
 /// Answers one complete request; the front handles framing, limits and ordering.
 public protocol HTTPResponder: Sendable {
     func respond(to request: ProxyHTTPRequest) async -> ProxyHTTPResponse
+    /// The same answer as a future on the connection's event loop. Responders with a path that
+    /// can finish without leaving the loop (cache hits) override this; the default runs
+    /// `respond(to:)` as a task.
+    func respond(to request: ProxyHTTPRequest, on eventLoop: any EventLoop) -> EventLoopFuture<ProxyHTTPResponse>
     /// The answer to a request whose body exceeded the front's limit; its body was discarded.
     func respondTooLarge(limit: Int) -> ProxyHTTPResponse
+}
+
+extension HTTPResponder {
+    public func respond(to request: ProxyHTTPRequest, on eventLoop: any EventLoop) -> EventLoopFuture<ProxyHTTPResponse>
+    {
+        let promise = eventLoop.makePromise(of: ProxyHTTPResponse.self)
+        promise.completeWithTask { await self.respond(to: request) }
+        return promise.futureResult
+    }
 }

@@ -5,6 +5,39 @@ import NIOHTTP1
 import TableStore
 
 extension ProxyService {
+    /// GetItem hits answered on the connection's event loop (one Redis round trip, no task);
+    /// everything else, and every hit that turns out not to be one, takes `respond(to:)`.
+    public func respond(to request: ProxyHTTPRequest, on eventLoop: any EventLoop) -> EventLoopFuture<ProxyHTTPResponse>
+    {
+        let slow = { () -> EventLoopFuture<ProxyHTTPResponse> in
+            let promise = eventLoop.makePromise(of: ProxyHTTPResponse.self)
+            promise.completeWithTask { await self.respond(to: request) }
+            return promise.futureResult
+        }
+        guard let cache, request.method == .POST,
+            request.headers.first(name: "x-amz-target") == "DynamoDB_20120810.GetItem",
+            (try? authenticator.check(request)) != nil,
+            let json = try? RequestShape.validate(body: request.body, operation: Self.getItem),
+            let lookup = cache.freshHit(request: json, on: eventLoop)
+        else { return slow() }
+        return lookup.flatMap { hit in
+            guard let hit else { return slow() }
+            return eventLoop.makeSucceededFuture(Self.cachedResponse(hit.body, status: hit.status))
+        }
+    }
+
+    static let getItem = Operation(family: .dynamoDB, name: "GetItem")
+
+    /// An answer served from Redis: a fresh request id and the CRC that SDKs verify.
+    static func cachedResponse(_ body: [UInt8], status: CacheStatus) -> ProxyHTTPResponse {
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "application/x-amz-json-1.0")
+        headers.add(name: "x-amzn-RequestId", value: RequestID.make())
+        headers.add(name: "x-amz-crc32", value: String(CRC32.checksum(body)))
+        headers.add(name: "x-dynacache-cache", value: status.rawValue)
+        return ProxyHTTPResponse(status: .ok, headers: headers, body: ByteBuffer(bytes: body))
+    }
+
     static let writeOperations: Set<String> = [
         "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems", "DeleteTable",
         "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
@@ -29,23 +62,17 @@ extension ProxyService {
                 body: buffer.readBytes(length: buffer.readableBytes) ?? []
             )
         }
-        var response: ProxyHTTPResponse
         switch status {
         case .hit, .stale, .negative:
-            // Served from Redis: a fresh request id, and the CRC SDKs verify.
-            var headers = HTTPHeaders()
-            headers.add(name: "content-type", value: "application/x-amz-json-1.0")
-            headers.add(name: "x-amzn-RequestId", value: RequestID.make())
-            headers.add(name: "x-amz-crc32", value: String(CRC32.checksum(answer.body)))
-            response = ProxyHTTPResponse(status: .ok, headers: headers, body: ByteBuffer(bytes: answer.body))
+            return Self.cachedResponse(answer.body, status: status)
         case .miss, .bypass:
-            response = Self.response(
+            var response = Self.response(
                 from: TableStoreResponse(
                     status: answer.status, headers: answer.headers, body: ByteBuffer(bytes: answer.body))
             )
+            response.headers.replaceOrAdd(name: "x-dynacache-cache", value: status.rawValue)
+            return response
         }
-        response.headers.replaceOrAdd(name: "x-dynacache-cache", value: status.rawValue)
-        return response
     }
 
     /// BatchGetItem through the item cache (entries shared with GetItem).
@@ -71,11 +98,7 @@ extension ProxyService {
                     status: answer.status, headers: answer.headers, body: ByteBuffer(bytes: answer.body))
             )
         } else {
-            var headers = HTTPHeaders()
-            headers.add(name: "content-type", value: "application/x-amz-json-1.0")
-            headers.add(name: "x-amzn-RequestId", value: RequestID.make())
-            headers.add(name: "x-amz-crc32", value: String(CRC32.checksum(answer.body)))
-            response = ProxyHTTPResponse(status: .ok, headers: headers, body: ByteBuffer(bytes: answer.body))
+            response = Self.cachedResponse(answer.body, status: status)
         }
         response.headers.replaceOrAdd(name: "x-dynacache-cache", value: status.rawValue)
         return response
