@@ -16,7 +16,7 @@ fi
 REDIS=$(free_port); MOTO=$(free_port); PROXY=$(free_port); ADMIN=$(free_port); NGINX=$(free_port)
 pids=()
 mkdir -p .run
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -f .run/nginx.pid ] && kill "$(cat .run/nginx.pid)" 2>/dev/null || true; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -f .run/nginx.pid ] && kill "$(cat .run/nginx.pid 2>/dev/null)" 2>/dev/null || true; }
 trap cleanup EXIT
 
 redis-server --bind 127.0.0.1 --port "$REDIS" --save '' --appendonly no > .run/bench-redis.log 2>&1 & pids+=($!)
