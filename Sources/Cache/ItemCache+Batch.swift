@@ -86,16 +86,18 @@ extension ItemCache {
                 continue
             }
             if let entry = reply.bytes.flatMap({ CacheEnvelope(bytes: $0) }) {
-                let age = now - entry.storedAtMilliseconds
-                if !entry.present && age <= policy.negativeTTL {
+                switch policy.freshness(of: entry, now: now) {
+                case .negative:
                     stats.record(.negative, table: table.name, operation: "BatchGetItem")
-                    found[table.name, default: []] += []
                     continue
-                }
-                if entry.present && age <= policy.staleTime, let item = try? JSONParser.parse(entry.body)["Item"] {
-                    stats.record(.hit(bytes: entry.body.count), table: table.name, operation: "BatchGetItem")
-                    found[table.name, default: []].append(item)
-                    continue
+                case .fresh:
+                    if let item = try? JSONParser.parse(entry.body)["Item"] {
+                        stats.record(.hit(bytes: entry.body.count), table: table.name, operation: "BatchGetItem")
+                        found[table.name, default: []].append(item)
+                        continue
+                    }
+                case .revalidate, .expired:
+                    break  // a batch reads stale keys again rather than serving them
                 }
             }
             stats.record(.miss, table: table.name, operation: "BatchGetItem")

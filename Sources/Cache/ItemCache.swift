@@ -121,19 +121,19 @@ public final class ItemCache: Sendable {
             return (try await fetch(false), .bypass)
         }
         if let entry = cached {
-            let age = now - entry.storedAtMilliseconds
-            if !entry.present && age <= policy.negativeTTL {
+            switch policy.freshness(of: entry, now: now) {
+            case .negative:
                 stats.record(.negative, table: table, operation: "GetItem")
                 return (Self.answer(entry.body), .negative)
-            }
-            if entry.present && age <= policy.staleTime {
+            case .fresh:
                 stats.record(.hit(bytes: entry.body.count), table: table, operation: "GetItem")
                 return (Self.answer(entry.body), .hit)
-            }
-            if entry.present && age <= policy.staleTime + policy.staleWhileRevalidate {
+            case .revalidate:
                 stats.record(.stale(bytes: entry.body.count), table: table, operation: "GetItem")
                 refreshInBackground(key, fetch: fetch)
                 return (Self.answer(entry.body), .stale)
+            case .expired:
+                break
             }
         }
         stats.record(.miss, table: table, operation: "GetItem")
@@ -280,16 +280,16 @@ public final class ItemCache: Sendable {
         return connection.send([Array("HGET".utf8), key.redisKey, key.field]).map {
             reply -> (body: [UInt8], status: CacheStatus)? in
             guard let entry = reply.bytes.flatMap({ CacheEnvelope(bytes: $0) }) else { return nil }
-            let age = now - entry.storedAtMilliseconds
-            if !entry.present && age <= policy.negativeTTL {
+            switch policy.freshness(of: entry, now: now) {
+            case .negative:
                 stats.record(.negative, table: table, operation: "GetItem")
                 return (entry.body, .negative)
-            }
-            if entry.present && age <= policy.staleTime {
+            case .fresh:
                 stats.record(.hit(bytes: entry.body.count), table: table, operation: "GetItem")
                 return (entry.body, .hit)
+            case .revalidate, .expired:
+                return nil
             }
-            return nil
         }.recover { _ in nil }
     }
 

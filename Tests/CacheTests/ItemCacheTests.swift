@@ -252,6 +252,30 @@ struct ItemCacheTests {
         #expect(try await read(cache, table) == ("new", .miss))
     }
 
+    @Test func theEventLoopHitPathAnswersOnlyFreshEntries() async throws {
+        let server = try RedisServerProcess()
+        let clock = ManualClock()
+        let (cache, redis) = try await make(server, clock: clock)
+        defer { Task { await redis.shutdown() } }
+        let table = FakeTable()
+        table.set("v")
+        _ = try await read(cache, table)
+        guard let loop = redis.connection()?.eventLoop else {
+            Issue.record("no connection")
+            return
+        }
+        let hit = try await cache.freshHit(request: Self.request, on: loop)?.get()
+        #expect(hit?.status == .hit)
+        #expect(hit.map { String(decoding: $0.body, as: UTF8.self).contains("\"v\"") } == true)
+        await cache.invalidate(table: "T", keys: [Self.key])
+        #expect(try await cache.freshHit(request: Self.request, on: loop)?.get() == nil)
+        _ = try await read(cache, table)
+        clock.advance(CachePolicy().staleTime + 1)
+        #expect(try await cache.freshHit(request: Self.request, on: loop)?.get() == nil)  // stale: full path
+        let consistent = try JSONParser.parse(#"{"TableName":"T","Key":{"id":{"S":"k"}},"ConsistentRead":true}"#)
+        #expect(cache.freshHit(request: consistent, on: loop) == nil)
+    }
+
     @Test func redisDownMeansBypassNotErrors() async throws {
         let server = try RedisServerProcess()
         let (cache, redis) = try await make(server, clock: ManualClock())

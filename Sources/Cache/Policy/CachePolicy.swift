@@ -21,6 +21,26 @@ public struct CachePolicy: Sendable, Equatable {
     }
 }
 
+extension CachePolicy {
+    /// What a stored entry is worth now.
+    public enum Freshness: Sendable, Equatable {
+        case fresh
+        case negative
+        /// Past fresh, within stale-while-revalidate: serve and refresh once.
+        case revalidate
+        /// Too old to serve, except as stale-if-error.
+        case expired
+    }
+
+    public func freshness(of entry: CacheEnvelope, now: Int64) -> Freshness {
+        let age = now - entry.storedAtMilliseconds
+        if !entry.present { return age <= negativeTTL ? .negative : .expired }
+        if age <= staleTime { return .fresh }
+        if age <= staleTime + staleWhileRevalidate { return .revalidate }
+        return .expired
+    }
+}
+
 /// Policies per table, with a default for tables not named.
 public struct CachePolicies: Sendable, Equatable {
     public var defaultPolicy = CachePolicy()
