@@ -22,6 +22,7 @@ final class EmbeddedEngine {
                 tbl TEXT NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL, item BLOB NOT NULL, size INTEGER NOT NULL,
                 PRIMARY KEY (tbl, hk, rk)
             ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS dc_tx_tokens (token TEXT PRIMARY KEY, digest BLOB NOT NULL, at INTEGER NOT NULL);
             """
         )
         let select = try db.statement("SELECT definition FROM dc_tables")
@@ -46,6 +47,8 @@ final class EmbeddedEngine {
             return Self.errorResponse(error)
         } catch let error as ExpressionError {
             return Self.errorResponse(error.dynamoError)
+        } catch let failure as DetailedFailure {
+            return Response(status: failure.status, body: failure.body)
         } catch let failed as ConditionalCheckFailed {
             let (error, body) = failed.response
             return Response(status: error.status, body: body)
@@ -73,6 +76,8 @@ final class EmbeddedEngine {
         case "Scan": return try scan(request)
         case "BatchGetItem": return try batchGetItem(request)
         case "BatchWriteItem": return try batchWriteItem(request)
+        case "TransactWriteItems": return try transactWriteItems(request)
+        case "TransactGetItems": return try transactGetItems(request)
         default:
             throw DynamoError.validation("The embedded table store does not support \(operation) yet")
         }

@@ -9,7 +9,8 @@ Where moto departs from DynamoDB's documentation, the test follows the documenta
 - moto adds ConsumedCapacity to BatchWriteItem unasked; it is dropped before comparing.
 - moto returns Items for Select=COUNT, answers UPDATED_NEW after a DELETE with nothing, returns
   duplicate keys from BatchGetItem, accepts 26 writes in a BatchWriteItem, checks no reserved
-  words in projections, and lists tables in creation order (DynamoDB: by name; the names here
+  words in projections, ignores ProjectionExpression in TransactGetItems, and lists tables in
+  creation order (DynamoDB: by name; the names here
   sort the same both ways). Those cases are checked against the store alone.
 - DynamoDB returns LastEvaluatedKey whenever a page stops at Limit, even when nothing follows;
   moto only when more items exist; the final empty page is compared as "no items".
@@ -256,6 +257,25 @@ def scenario(url):
     })
     call(log, "BatchGetItem/too-many", ddb.batch_get_item, RequestItems={
         "Orders": {"Keys": [{"customer": {"S": "carl"}, "seq": {"N": str(i)}} for i in range(101)]}})
+    call(log, "TransactWriteItems", ddb.transact_write_items, TransactItems=[
+        {"Put": {"TableName": "Orders", "Item": {"customer": {"S": "tx"}, "seq": {"N": "1"}, "v": {"S": "a"}}}},
+        {"Update": {"TableName": "Orders", "Key": {"customer": {"S": "carl"}, "seq": {"N": "1"}},
+                    "UpdateExpression": "SET touched = :t", "ExpressionAttributeValues": {":t": {"BOOL": True}}}},
+        {"Delete": {"TableName": "Orders", "Key": {"customer": {"S": "carl"}, "seq": {"N": "2"}}}},
+        {"ConditionCheck": {"TableName": "Orders", "Key": {"customer": {"S": "carl"}, "seq": {"N": "3"}},
+                            "ConditionExpression": "attribute_exists(customer)"}},
+    ])
+    call(log, "TransactWriteItems/cancelled", ddb.transact_write_items, TransactItems=[
+        {"Put": {"TableName": "Orders", "Item": {"customer": {"S": "tx"}, "seq": {"N": "2"}}}},
+        {"ConditionCheck": {"TableName": "Orders", "Key": {"customer": {"S": "nobody"}, "seq": {"N": "3"}},
+                            "ConditionExpression": "attribute_exists(customer)"}},
+    ])
+    call(log, "TransactGetItems", ddb.transact_get_items, TransactItems=[
+        {"Get": {"TableName": "Orders", "Key": {"customer": {"S": "tx"}, "seq": {"N": "1"}}}},
+        {"Get": {"TableName": "Orders", "Key": {"customer": {"S": "tx"}, "seq": {"N": "2"}}}},
+        {"Get": {"TableName": "Orders", "Key": {"customer": {"S": "carl"}, "seq": {"N": "1"}}}},
+    ])
+    pages(log, "Scan/after-transactions", ddb.scan, TableName="Orders")
     call(log, "DeleteTable", ddb.delete_table, TableName="Widgets")
     call(log, "DeleteTable/again", ddb.delete_table, TableName="Widgets")
     call(log, "ListTables/after", ddb.list_tables)

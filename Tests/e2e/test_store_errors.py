@@ -134,7 +134,7 @@ def test_one_megabyte_pages(ddb):
 def test_malformed_requests_to_the_store(store, ddb):
     status, _, data = post(store.url, "DynamoDB_20120810.GetItem", b"{nope")
     assert status == 400 and error_of(data)[0] == "SerializationException"
-    status, _, data = post(store.url, "DynamoDB_20120810.TransactGetItems", b"{}")
+    status, _, data = post(store.url, "DynamoDB_20120810.UpdateTimeToLive", b"{}")
     assert status == 400 and "does not support" in error_of(data)[1]
     status, _, data = post(store.url, "DynamoDB_20120810.Nope", b"{}")
     assert error_of(data)[0] == "UnknownOperationException"
@@ -197,3 +197,55 @@ def test_proxy_serves_the_embedded_store(tmp_path):
     finally:
         proxy.stop()
     assert (tmp_path / "proxy-data" / "dynacache.sqlite3").exists()
+
+
+def test_transactions_are_all_or_nothing_with_reasons_in_order(ddb):
+    key = lambda seq: {"customer": {"S": "ada"}, "seq": {"N": str(seq)}}
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": "Orders", "Item": {**key(10), "v": {"S": "new"}}}},
+            {"Update": {"TableName": "Orders", "Key": key(1), "UpdateExpression": "SET n = :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+            {"ConditionCheck": {"TableName": "Orders", "Key": key(2), "ConditionExpression": "attribute_not_exists(tags)",
+                                "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+        ])
+    err = e.value.response
+    assert err["Error"]["Code"] == "TransactionCanceledException"
+    assert "[None, None, ConditionalCheckFailed]" in err["Error"]["Message"]
+    reasons = err["CancellationReasons"]
+    assert [r["Code"] for r in reasons] == ["None", "None", "ConditionalCheckFailed"]
+    assert reasons[2]["Item"]["tags"] == {"SS": ["a", "b"]}
+    # Nothing was applied.
+    assert "Item" not in ddb.get_item(TableName="Orders", Key=key(10))
+    assert "n" not in ddb.get_item(TableName="Orders", Key=key(1))["Item"]
+    # Two actions on one item are refused.
+    code, message = error(ddb.transact_write_items, TransactItems=[
+        {"Delete": {"TableName": "Orders", "Key": key(1)}},
+        {"Update": {"TableName": "Orders", "Key": {"customer": {"S": "ada"}, "seq": {"N": "1.0"}},
+                    "UpdateExpression": "SET n = :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}}])
+    assert (code, message) == ("ValidationException", "Transaction request cannot include multiple operations on one item")
+    # A type error in an update cancels the whole transaction too.
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[
+            {"Delete": {"TableName": "Orders", "Key": key(0)}},
+            {"Update": {"TableName": "Orders", "Key": key(1), "UpdateExpression": "SET tags = tags + :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}}}}])
+    assert [r["Code"] for r in e.value.response["CancellationReasons"]] == ["None", "ValidationError"]
+    assert "Item" in ddb.get_item(TableName="Orders", Key=key(0))
+
+
+def test_transaction_client_request_tokens_are_idempotent(ddb):
+    items = [{"Update": {"TableName": "Orders", "Key": {"customer": {"S": "ada"}, "seq": {"N": "0"}},
+                         "UpdateExpression": "ADD visits :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}}]
+    ddb.transact_write_items(TransactItems=items, ClientRequestToken="token-1")
+    ddb.transact_write_items(TransactItems=items, ClientRequestToken="token-1")  # a retry: not applied again
+    got = ddb.get_item(TableName="Orders", Key={"customer": {"S": "ada"}, "seq": {"N": "0"}})["Item"]
+    assert got["visits"] == {"N": "1"}
+    other = [{"Delete": {"TableName": "Orders", "Key": {"customer": {"S": "ada"}, "seq": {"N": "0"}}}}]
+    code, _ = error(ddb.transact_write_items, TransactItems=other, ClientRequestToken="token-1")
+    assert code == "IdempotentParameterMismatchException"
+    out = ddb.transact_get_items(TransactItems=[
+        {"Get": {"TableName": "Orders", "Key": {"customer": {"S": "ada"}, "seq": {"N": "0"}}, "ProjectionExpression": "visits"}},
+        {"Get": {"TableName": "Orders", "Key": {"customer": {"S": "nobody"}, "seq": {"N": "0"}}}},
+    ])
+    assert out["Responses"] == [{"Item": {"visits": {"N": "1"}}}, {}]
