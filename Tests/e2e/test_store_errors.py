@@ -249,3 +249,37 @@ def test_transaction_client_request_tokens_are_idempotent(ddb):
         {"Get": {"TableName": "Orders", "Key": {"customer": {"S": "nobody"}, "seq": {"N": "0"}}}},
     ])
     assert out["Responses"] == [{"Item": {"visits": {"N": "1"}}}, {}]
+
+
+def test_consumed_capacity_is_charged_as_dynamodb_charges(ddb):
+    def item(seq, size):
+        # pk "ada" (8+3) + seq (3 + 2) + "data" (4) + payload = size bytes in DynamoDB's counting
+        return {"customer": {"S": "ada"}, "seq": {"N": str(seq)}, "data": {"S": "x" * (size - 20)}}
+
+    def units(out):
+        cap = out["ConsumedCapacity"]
+        return [c["CapacityUnits"] for c in cap] if isinstance(cap, list) else cap["CapacityUnits"]
+
+    key = {"customer": {"S": "ada"}, "seq": {"N": "50"}}
+    assert units(ddb.put_item(TableName="Orders", Item=item(50, 5000), ReturnConsumedCapacity="TOTAL")) == 5.0
+    assert units(ddb.get_item(TableName="Orders", Key=key, ReturnConsumedCapacity="TOTAL")) == 1.0  # 2 × 4 KB, halved
+    assert units(ddb.get_item(TableName="Orders", Key=key, ConsistentRead=True, ReturnConsumedCapacity="TOTAL")) == 2.0
+    missing = {"customer": {"S": "nobody"}, "seq": {"N": "1"}}
+    assert units(ddb.get_item(TableName="Orders", Key=missing, ReturnConsumedCapacity="TOTAL")) == 0.5
+    out = ddb.update_item(TableName="Orders", Key=key, UpdateExpression="SET more = :m",
+                          ExpressionAttributeValues={":m": {"S": "y" * 1000}}, ReturnConsumedCapacity="INDEXES")
+    assert out["ConsumedCapacity"] == {"TableName": "Orders", "CapacityUnits": 6.0, "Table": {"CapacityUnits": 6.0}}
+    assert units(ddb.delete_item(TableName="Orders", Key=key, ReturnConsumedCapacity="TOTAL")) == 6.0
+    out = ddb.query(TableName="Orders", KeyConditionExpression="customer = :c", ExpressionAttributeValues={":c": {"S": "ada"}},
+                    ReturnConsumedCapacity="TOTAL")
+    assert units(out) == 0.5  # three small items: one 4 KB unit, halved
+    out = ddb.batch_write_item(RequestItems={"Orders": [{"PutRequest": {"Item": item(60, 500)}},
+                                                        {"PutRequest": {"Item": item(61, 1500)}}]},
+                               ReturnConsumedCapacity="TOTAL")
+    assert units(out) == [3.0]
+    out = ddb.transact_write_items(TransactItems=[{"Put": {"TableName": "Orders", "Item": item(62, 500)}}],
+                                   ReturnConsumedCapacity="TOTAL")
+    assert units(out) == [2.0]  # transactions cost double
+    out = ddb.transact_get_items(TransactItems=[{"Get": {"TableName": "Orders", "Key": {"customer": {"S": "ada"}, "seq": {"N": "62"}}}}],
+                                 ReturnConsumedCapacity="TOTAL")
+    assert units(out) == [2.0]

@@ -46,6 +46,8 @@ extension EmbeddedEngine {
         }
         var responses: [String: JSONValue] = [:]
         var unprocessed: [String: JSONValue] = [:]
+        var units: [String: Double] = [:]
+        let capacityMode = try CapacityUnits.requested(request)
         var bytes = 0
         for (name, plan) in plans {
             var found: [JSONValue] = []
@@ -56,7 +58,12 @@ extension EmbeddedEngine {
                     continue
                 }
                 let k = try keyBytes(plan.table, key, exact: true)
-                if let item = try loadItem(plan.table, hash: k.hash, range: k.range) {
+                let item = try loadItem(plan.table, hash: k.hash, range: k.range)
+                units[name, default: 0] += CapacityUnits.read(
+                    bytes: item.map(ItemSize.of) ?? 0,
+                    consistent: plan.raw["ConsistentRead"] == .bool(true)
+                )
+                if let item {
                     bytes += ItemSize.of(item)
                     found.append((plan.projection.map { Projection.apply($0, to: item) } ?? item).json)
                 }
@@ -68,7 +75,11 @@ extension EmbeddedEngine {
                 unprocessed[name] = .object(spec)
             }
         }
-        return .object(["Responses": .object(responses), "UnprocessedKeys": .object(unprocessed)])
+        let capacity = capacityMode.map { mode in
+            JSONValue.array(units.keys.sorted().map { CapacityUnits.json(table: $0, units: units[$0]!, mode: mode) })
+        }
+        return JSONValue.object(["Responses": .object(responses), "UnprocessedKeys": .object(unprocessed)])
+            .withCapacity(capacity)
     }
 
     func batchWriteItem(_ request: JSONValue) throws -> JSONValue {
@@ -120,14 +131,23 @@ extension EmbeddedEngine {
                 "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]"
             )
         }
+        let capacityMode = try CapacityUnits.requested(request)
+        var units: [String: Double] = [:]
         try db.transaction {
             for (table, hash, range, write) in writes {
                 switch write {
-                case .put(let item): try storeItem(table, item, hash: hash, range: range)
-                case .delete: try removeItem(table, hash: hash, range: range)
+                case .put(let item):
+                    units[table.name, default: 0] += CapacityUnits.write(bytes: ItemSize.of(item))
+                    try storeItem(table, item, hash: hash, range: range)
+                case .delete:
+                    units[table.name, default: 0] += CapacityUnits.write(bytes: 0)
+                    try removeItem(table, hash: hash, range: range)
                 }
             }
         }
-        return .object(["UnprocessedItems": .object([:])])
+        let capacity = capacityMode.map { mode in
+            JSONValue.array(units.keys.sorted().map { CapacityUnits.json(table: $0, units: units[$0]!, mode: mode) })
+        }
+        return JSONValue.object(["UnprocessedItems": .object([:])]).withCapacity(capacity)
     }
 }

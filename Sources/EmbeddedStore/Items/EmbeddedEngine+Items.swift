@@ -48,12 +48,22 @@ extension EmbeddedEngine {
         try attributes.checkAllUsed()
         let key = try keyBytes(table, item, exact: false)
         try Self.checkWritable(item)
+        let capacityMode = try CapacityUnits.requested(request)
         return try db.transaction {
             let old = try loadItem(table, hash: key.hash, range: key.range)
             try Self.checkCondition(condition, old, request)
             try storeItem(table, item, hash: key.hash, range: key.range)
-            if returnValues == "ALL_OLD", let old { return .object(["Attributes": old.json]) }
-            return .object([:])
+            let capacity = capacityMode.map {
+                CapacityUnits.json(
+                    table: table.name,
+                    units: CapacityUnits.write(bytes: max(ItemSize.of(item), old.map(ItemSize.of) ?? 0)),
+                    mode: $0
+                )
+            }
+            if returnValues == "ALL_OLD", let old {
+                return JSONValue.object(["Attributes": old.json]).withCapacity(capacity)
+            }
+            return JSONValue.object([:]).withCapacity(capacity)
         }
     }
 
@@ -65,9 +75,19 @@ extension EmbeddedEngine {
         let projection = try Self.projection(request, &attributes)
         try attributes.checkAllUsed()
         let key = try keyBytes(table, keyItem, exact: true)
-        guard let item = try loadItem(table, hash: key.hash, range: key.range) else { return .object([:]) }
+        let capacityMode = try CapacityUnits.requested(request)
+        let consistent = request["ConsistentRead"] == .bool(true)
+        let item = try loadItem(table, hash: key.hash, range: key.range)
+        let capacity = capacityMode.map {
+            CapacityUnits.json(
+                table: table.name,
+                units: CapacityUnits.read(bytes: item.map(ItemSize.of) ?? 0, consistent: consistent),
+                mode: $0
+            )
+        }
+        guard let item else { return JSONValue.object([:]).withCapacity(capacity) }
         let result = projection.map { Projection.apply($0, to: item) } ?? item
-        return .object(["Item": result.json])
+        return JSONValue.object(["Item": result.json]).withCapacity(capacity)
     }
 
     func deleteItem(_ request: JSONValue) throws -> JSONValue {
@@ -79,12 +99,19 @@ extension EmbeddedEngine {
         let condition = try Self.condition(request, "ConditionExpression", kind: .condition, &attributes)
         try attributes.checkAllUsed()
         let key = try keyBytes(table, keyItem, exact: true)
+        let capacityMode = try CapacityUnits.requested(request)
         return try db.transaction {
             let old = try loadItem(table, hash: key.hash, range: key.range)
             try Self.checkCondition(condition, old, request)
             if old != nil { try removeItem(table, hash: key.hash, range: key.range) }
-            if returnValues == "ALL_OLD", let old { return .object(["Attributes": old.json]) }
-            return .object([:])
+            let capacity = capacityMode.map {
+                CapacityUnits.json(
+                    table: table.name, units: CapacityUnits.write(bytes: old.map(ItemSize.of) ?? 0), mode: $0)
+            }
+            if returnValues == "ALL_OLD", let old {
+                return JSONValue.object(["Attributes": old.json]).withCapacity(capacity)
+            }
+            return JSONValue.object([:]).withCapacity(capacity)
         }
     }
 
@@ -109,6 +136,7 @@ extension EmbeddedEngine {
                 "One or more parameter values were invalid: Cannot update attribute \(action.path.topLevelName). This attribute is part of the key"
             )
         }
+        let capacityMode = try CapacityUnits.requested(request)
         return try db.transaction {
             let old = try loadItem(table, hash: key.hash, range: key.range)
             try Self.checkCondition(condition, old, request)
@@ -116,25 +144,36 @@ extension EmbeddedEngine {
             let new = try UpdateApplier.apply(actions, to: base)
             try Self.checkWritable(new)
             try storeItem(table, new, hash: key.hash, range: key.range)
-            let paths = actions.map(\.path)
-            switch returnValues {
-            case "ALL_OLD":
-                if let old { return .object(["Attributes": old.json]) }
-            case "ALL_NEW":
-                return .object(["Attributes": new.json])
-            case "UPDATED_OLD":
-                if let old {
-                    let updated = Projection.apply(paths, to: old)
-                    if !updated.isEmpty { return .object(["Attributes": updated.json]) }
-                }
-            case "UPDATED_NEW":
-                let updated = Projection.apply(paths, to: new)
-                if !updated.isEmpty { return .object(["Attributes": updated.json]) }
-            default:
-                break
+            let capacity = capacityMode.map {
+                CapacityUnits.json(
+                    table: table.name,
+                    units: CapacityUnits.write(bytes: max(ItemSize.of(new), old.map(ItemSize.of) ?? 0)),
+                    mode: $0
+                )
             }
-            return .object([:])
+            return Self.updateResult(returnValues, old: old, new: new, paths: actions.map(\.path)).withCapacity(
+                capacity)
         }
+    }
+
+    static func updateResult(_ returnValues: String, old: Item?, new: Item, paths: [AttributePath]) -> JSONValue {
+        switch returnValues {
+        case "ALL_OLD":
+            if let old { return .object(["Attributes": old.json]) }
+        case "ALL_NEW":
+            return .object(["Attributes": new.json])
+        case "UPDATED_OLD":
+            if let old {
+                let updated = Projection.apply(paths, to: old)
+                if !updated.isEmpty { return .object(["Attributes": updated.json]) }
+            }
+        case "UPDATED_NEW":
+            let updated = Projection.apply(paths, to: new)
+            if !updated.isEmpty { return .object(["Attributes": updated.json]) }
+        default:
+            break
+        }
+        return .object([:])
     }
 }
 

@@ -51,6 +51,7 @@ extension EmbeddedEngine {
             actions.append(action)
         }
         let token = try Self.string(request, "ClientRequestToken")
+        let capacityMode = try CapacityUnits.requested(request)
         let digest = JSONWriter.bytes(request["TransactItems"] ?? .null)
         return try db.transaction {
             if let token, try tokenSeen(token, digest: digest) { return .object([:]) }
@@ -104,7 +105,11 @@ extension EmbeddedEngine {
                     ])
                 )
             }
+            var units: [String: Double] = [:]
             for (i, action) in actions.enumerated() {
+                // Transactions cost twice the units of the same writes outside one.
+                let size = max(news[i].map(ItemSize.of) ?? 0, olds[i].map(ItemSize.of) ?? 0)
+                units[action.table.name, default: 0] += 2 * CapacityUnits.write(bytes: size)
                 switch action.kind {
                 case .put, .update:
                     try storeItem(action.table, news[i]!, hash: action.key.hash, range: action.key.range)
@@ -115,7 +120,11 @@ extension EmbeddedEngine {
                 }
             }
             if let token { try remember(token, digest: digest) }
-            return .object([:])
+            let capacity = capacityMode.map { mode in
+                JSONValue.array(
+                    units.keys.sorted().map { CapacityUnits.json(table: $0, units: units[$0]!, mode: mode) })
+            }
+            return JSONValue.object([:]).withCapacity(capacity)
         }
     }
 
@@ -226,17 +235,26 @@ extension EmbeddedEngine {
             }
             reads.append((table, key, projection))
         }
+        let capacityMode = try CapacityUnits.requested(request)
         return try db.transaction {
             var responses: [JSONValue] = []
+            var units: [String: Double] = [:]
             for (table, key, projection) in reads {
-                if let item = try loadItem(table, hash: key.hash, range: key.range) {
+                let item = try loadItem(table, hash: key.hash, range: key.range)
+                units[table.name, default: 0] +=
+                    2 * CapacityUnits.read(bytes: item.map(ItemSize.of) ?? 0, consistent: true)
+                if let item {
                     responses.append(
                         .object(["Item": (projection.map { Projection.apply($0, to: item) } ?? item).json]))
                 } else {
                     responses.append(.object([:]))
                 }
             }
-            return .object(["Responses": .array(responses)])
+            let capacity = capacityMode.map { mode in
+                JSONValue.array(
+                    units.keys.sorted().map { CapacityUnits.json(table: $0, units: units[$0]!, mode: mode) })
+            }
+            return JSONValue.object(["Responses": .array(responses)]).withCapacity(capacity)
         }
     }
 }

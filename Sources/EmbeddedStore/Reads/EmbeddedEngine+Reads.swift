@@ -12,6 +12,8 @@ extension EmbeddedEngine {
         var countOnly: Bool
         var limit: Int?
         var exclusiveStart: Item?
+        var capacityMode: String? = nil
+        var consistent = false
     }
 
     func readOptions(_ request: JSONValue, _ table: TableDefinition, _ attributes: inout ExpressionAttributes) throws
@@ -64,7 +66,14 @@ extension EmbeddedEngine {
             start = key
         }
         return ReadOptions(
-            filter: filter, projection: projection, countOnly: select == "COUNT", limit: limit, exclusiveStart: start)
+            filter: filter,
+            projection: projection,
+            countOnly: select == "COUNT",
+            limit: limit,
+            exclusiveStart: start,
+            capacityMode: try CapacityUnits.requested(request),
+            consistent: request["ConsistentRead"] == .bool(true)
+        )
     }
 
     /// Walks rows in order, applying Limit, the 1 MB page, the filter and the projection.
@@ -100,6 +109,13 @@ extension EmbeddedEngine {
         ]
         if !options.countOnly { response["Items"] = .array(items) }
         if let lastKey { response["LastEvaluatedKey"] = lastKey.json }
+        if let mode = options.capacityMode {
+            response["ConsumedCapacity"] = CapacityUnits.json(
+                table: table.name,
+                units: CapacityUnits.read(bytes: bytes, consistent: options.consistent),
+                mode: mode
+            )
+        }
         return .object(response)
     }
 
