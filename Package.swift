@@ -116,9 +116,11 @@ let package = Package(
         .testTarget(name: "DynamoModelTests", dependencies: ["DynamoModel"]),
         .testTarget(name: "DynamoExpressionsTests", dependencies: ["DynamoExpressions", "DynamoModel"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "CacheTests",
             dependencies: [
+                "TestSupport",
                 "Cache",
                 "Redis",
                 "DynamoModel",
@@ -129,6 +131,7 @@ let package = Package(
         .testTarget(
             name: "RedisTests",
             dependencies: [
+                "TestSupport",
                 "Redis",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -3,6 +3,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOPosix
 import Redis
+import TestSupport
 import Testing
 
 @testable import Cache

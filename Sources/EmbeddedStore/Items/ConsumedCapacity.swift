@@ -34,6 +34,11 @@ enum CapacityUnits {
         return .object(out)
     }
 
+    /// The per-table list that batch and transaction operations answer with.
+    static func list(_ units: [String: Double], mode: String?) -> JSONValue? {
+        mode.map { mode in .array(units.keys.sorted().map { json(table: $0, units: units[$0]!, mode: mode) }) }
+    }
+
     static func number(_ value: Double) -> JSONValue {
         let tenths = Int((value * 10).rounded())
         return .number("\(tenths / 10).\(tenths % 10)")

@@ -75,9 +75,7 @@ extension EmbeddedEngine {
                 unprocessed[name] = .object(spec)
             }
         }
-        let capacity = capacityMode.map { mode in
-            JSONValue.array(units.keys.sorted().map { CapacityUnits.json(table: $0, units: units[$0]!, mode: mode) })
-        }
+        let capacity = CapacityUnits.list(units, mode: capacityMode)
         return JSONValue.object(["Responses": .object(responses), "UnprocessedKeys": .object(unprocessed)])
             .withCapacity(capacity)
     }
@@ -145,9 +143,7 @@ extension EmbeddedEngine {
                 }
             }
         }
-        let capacity = capacityMode.map { mode in
-            JSONValue.array(units.keys.sorted().map { CapacityUnits.json(table: $0, units: units[$0]!, mode: mode) })
-        }
+        let capacity = CapacityUnits.list(units, mode: capacityMode)
         return JSONValue.object(["UnprocessedItems": .object([:])]).withCapacity(capacity)
     }
 }

@@ -120,10 +120,7 @@ extension EmbeddedEngine {
                 }
             }
             if let token { try remember(token, digest: digest) }
-            let capacity = capacityMode.map { mode in
-                JSONValue.array(
-                    units.keys.sorted().map { CapacityUnits.json(table: $0, units: units[$0]!, mode: mode) })
-            }
+            let capacity = CapacityUnits.list(units, mode: capacityMode)
             return JSONValue.object([:]).withCapacity(capacity)
         }
     }
@@ -250,10 +247,7 @@ extension EmbeddedEngine {
                     responses.append(.object([:]))
                 }
             }
-            let capacity = capacityMode.map { mode in
-                JSONValue.array(
-                    units.keys.sorted().map { CapacityUnits.json(table: $0, units: units[$0]!, mode: mode) })
-            }
+            let capacity = CapacityUnits.list(units, mode: capacityMode)
             return JSONValue.object(["Responses": .array(responses)]).withCapacity(capacity)
         }
     }

@@ -1,18 +1,21 @@
 import Foundation
 
 /// A throwaway redis-server on a free loopback port, for tests against the real thing.
-final class RedisServerProcess: @unchecked Sendable {
-    let port: Int
+public final class RedisServerProcess: @unchecked Sendable {
+    public let port: Int
     let password: String?
+    let directory: String?
     var process: Process?
 
-    init(port: Int? = nil, password: String? = nil) throws {
+    /// `directory`: keep an append-only file there, so data survives a restart.
+    public init(port: Int? = nil, password: String? = nil, directory: String? = nil) throws {
         self.port = try port ?? Self.freePort()
         self.password = password
+        self.directory = directory
         try start()
     }
 
-    func start() throws {
+    public func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.redisServerPath())
         var arguments = [
@@ -20,6 +23,7 @@ final class RedisServerProcess: @unchecked Sendable {
             "local",
         ]
         if let password { arguments += ["--requirepass", password] }
+        if let directory { arguments += ["--dir", directory, "--appendonly", "yes", "--appendfsync", "always"] }
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -32,7 +36,7 @@ final class RedisServerProcess: @unchecked Sendable {
         throw NSError(domain: "redis-server did not start on \(port)", code: 1)
     }
 
-    func stop() {
+    public func stop() {
         guard let process, process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
