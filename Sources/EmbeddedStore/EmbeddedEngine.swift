@@ -22,6 +22,12 @@ final class EmbeddedEngine {
                 tbl TEXT NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL, item BLOB NOT NULL, size INTEGER NOT NULL,
                 PRIMARY KEY (tbl, hk, rk)
             ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS dc_index_items (
+                tbl TEXT NOT NULL, idx TEXT NOT NULL, ihk BLOB NOT NULL, irk BLOB NOT NULL,
+                bhk BLOB NOT NULL, brk BLOB NOT NULL, item BLOB NOT NULL, size INTEGER NOT NULL,
+                PRIMARY KEY (tbl, idx, ihk, irk, bhk, brk)
+            ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS dc_index_items_base ON dc_index_items (tbl, bhk, brk);
             CREATE TABLE IF NOT EXISTS dc_tx_tokens (token TEXT PRIMARY KEY, digest BLOB NOT NULL, at INTEGER NOT NULL);
             """
         )
@@ -210,6 +216,46 @@ final class EmbeddedEngine {
         insert.bind(4, JSONWriter.bytes(item.json))
         insert.bind(5, Int64(ItemSize.of(item)))
         try insert.run()
+        try reindex(table, item, hash: hash, range: range)
+    }
+
+    /// Keeps every secondary index in step with one base item: its old entries go, and the new
+    /// item is entered in each index whose key attributes it has (sparse indexes).
+    func reindex(_ table: TableDefinition, _ item: Item?, hash: [UInt8], range: [UInt8]) throws {
+        guard !table.indexes.isEmpty else { return }
+        let delete = try db.statement("DELETE FROM dc_index_items WHERE tbl = ? AND bhk = ? AND brk = ?")
+        delete.bind(1, table.name)
+        delete.bind(2, hash)
+        delete.bind(3, range)
+        try delete.run()
+        guard let item else { return }
+        for index in table.indexes {
+            guard let ihk = Self.indexKeyBytes(item, index.hashKey) else { continue }
+            var irk: [UInt8] = []
+            if let rangeKey = index.rangeKey {
+                guard let bytes = Self.indexKeyBytes(item, rangeKey) else { continue }
+                irk = bytes
+            }
+            let projected = index.project(item, baseKeys: table.keyNames)
+            let insert = try db.statement(
+                "INSERT OR REPLACE INTO dc_index_items (tbl, idx, ihk, irk, bhk, brk, item, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            )
+            insert.bind(1, table.name)
+            insert.bind(2, index.name)
+            insert.bind(3, ihk)
+            insert.bind(4, irk)
+            insert.bind(5, hash)
+            insert.bind(6, range)
+            insert.bind(7, JSONWriter.bytes(projected.json))
+            insert.bind(8, Int64(ItemSize.of(projected)))
+            try insert.run()
+        }
+    }
+
+    /// An index key attribute's sortable bytes, when the item has it with the declared type.
+    static func indexKeyBytes(_ item: Item, _ key: KeyAttribute) -> [UInt8]? {
+        guard let value = item[key.name], value.typeDescriptor == key.type else { return nil }
+        return CanonicalBytes.sortable(value)
     }
 
     func removeItem(_ table: TableDefinition, hash: [UInt8], range: [UInt8]) throws {
@@ -218,6 +264,7 @@ final class EmbeddedEngine {
         delete.bind(2, hash)
         delete.bind(3, range)
         try delete.run()
+        try reindex(table, nil, hash: hash, range: range)
     }
 
     /// Checks an item about to be written: size limit and empty sets are DynamoDB's rules

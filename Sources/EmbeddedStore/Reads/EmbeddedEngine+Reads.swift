@@ -16,16 +16,32 @@ extension EmbeddedEngine {
         var consistent = false
     }
 
-    func readOptions(_ request: JSONValue, _ table: TableDefinition, _ attributes: inout ExpressionAttributes) throws
-        -> ReadOptions
-    {
-        if let index = try Self.string(request, "IndexName") {
-            throw DynamoError.validation("The table does not have the specified index: \(index)")
+    /// The index a Query or Scan names, if any.
+    func readIndex(_ request: JSONValue, _ table: TableDefinition) throws -> IndexDefinition? {
+        guard let name = try Self.string(request, "IndexName") else { return nil }
+        guard let index = table.index(named: name) else {
+            throw DynamoError.validation("The table does not have the specified index: \(name)")
         }
+        if index.kind == .global && request["ConsistentRead"] == .bool(true) {
+            throw DynamoError.validation("Consistent reads are not supported on global secondary indexes")
+        }
+        return index
+    }
+
+    func readOptions(
+        _ request: JSONValue,
+        _ table: TableDefinition,
+        _ attributes: inout ExpressionAttributes,
+        index: IndexDefinition? = nil
+    ) throws -> ReadOptions {
         let filter = try Self.condition(request, "FilterExpression", kind: .filter, &attributes)
         let projection = try Self.projection(request, &attributes)
         let select = try Self.string(request, "Select")
         switch select {
+        case "ALL_ATTRIBUTES" where index != nil && index!.projectionType != "ALL":
+            throw DynamoError.validation(
+                "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for secondary index \(index!.name) because its projection type is not ALL"
+            )
         case nil, "ALL_ATTRIBUTES":
             if projection != nil && select != nil {
                 throw DynamoError.validation(
@@ -41,7 +57,10 @@ extension EmbeddedEngine {
                     "Must specify the ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES")
             }
         case "ALL_PROJECTED_ATTRIBUTES":
-            throw DynamoError.validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
+            guard index != nil else {
+                throw DynamoError.validation(
+                    "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
+            }
         default:
             throw DynamoError.validation(
                 "1 validation error detected: Value '\(select!)' at 'select' failed to satisfy constraint: Member must satisfy enum value set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]"
@@ -59,7 +78,9 @@ extension EmbeddedEngine {
         var start: Item?
         if let esk = request["ExclusiveStartKey"], esk != .null {
             let key = try Item.fromJSON(esk, parameter: "ExclusiveStartKey")
-            guard key.count == table.keyNames.count, (try? keyBytes(table, key, exact: true)) != nil else {
+            let expected = Set(table.keyNames + (index?.keyNames ?? []))
+            let base = Self.key(of: key, table)
+            guard Set(key.keys) == expected, (try? keyBytes(table, base, exact: true)) != nil else {
                 throw DynamoError.validation(
                     "The provided starting key is invalid: The provided key element does not match the schema")
             }
@@ -81,7 +102,8 @@ extension EmbeddedEngine {
         _ table: TableDefinition,
         _ options: ReadOptions,
         rows: () throws -> (Item, Int)?,
-        accept: (Item) -> Bool = { _ in true }
+        accept: (Item) -> Bool = { _ in true },
+        keyNames: [String]? = nil
     ) throws -> JSONValue {
         var items: [JSONValue] = []
         var count = 0
@@ -99,7 +121,7 @@ extension EmbeddedEngine {
                 }
             }
             if scanned == options.limit || bytes >= Self.pageLimitBytes {
-                lastKey = Self.key(of: item, table)
+                lastKey = (keyNames ?? table.keyNames).reduce(into: Item()) { $0[$1] = item[$1] }
                 break
             }
         }
@@ -127,13 +149,19 @@ extension EmbeddedEngine {
             throw DynamoError.validation(
                 "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
         }
+        let index = try readIndex(request, table)
+        var view = table
+        if let index {
+            view.hashKey = index.hashKey
+            view.rangeKey = index.rangeKey
+        }
         let keyCondition = try KeyCondition(
             try Expressions.condition(keyText, kind: .keyCondition, attributes: &attributes),
-            table: table
+            table: view
         )
-        let options = try readOptions(request, table, &attributes)
+        let options = try readOptions(request, table, &attributes, index: index)
         if let filter = options.filter {
-            for name in Self.topLevelNames(filter) where table.isKeyAttribute(name) {
+            for name in Self.topLevelNames(filter) where view.isKeyAttribute(name) {
                 throw DynamoError.validation(
                     "Filter Expression can only contain non-primary key attributes: Primary key attribute: \(name)"
                 )
@@ -146,6 +174,9 @@ extension EmbeddedEngine {
         default: throw DynamoError.serialization("ScanIndexForward must be a boolean")
         }
         try attributes.checkAllUsed()
+        if let index {
+            return try queryIndex(table, index, keyCondition, options, forward: forward)
+        }
         let hash = CanonicalBytes.sortable(keyCondition.hashValue)!
         if let start = options.exclusiveStart, start[table.hashKey.name] != keyCondition.hashValue {
             throw DynamoError.validation(
@@ -211,7 +242,8 @@ extension EmbeddedEngine {
         try Self.refuseLegacy(request, ["ScanFilter", "AttributesToGet", "ConditionalOperator"])
         let table = try table(request)
         var attributes = try ExpressionAttributes(request: request)
-        let options = try readOptions(request, table, &attributes)
+        let index = try readIndex(request, table)
+        let options = try readOptions(request, table, &attributes, index: index)
         try attributes.checkAllUsed()
         let segment = request["Segment"].flatMap { $0 == .null ? nil : $0 }
         let total = request["TotalSegments"].flatMap { $0 == .null ? nil : $0 }
@@ -240,6 +272,7 @@ extension EmbeddedEngine {
                 "The Segment parameter is required but was not present in the request when parameter TotalSegments is present"
             )
         }
+        if let index { return try scanIndex(table, index, options, segmentation: segmentation) }
         var sql = "SELECT hk, item, size FROM dc_items WHERE tbl = ?"
         var startBinds: [[UInt8]] = []
         if let start = options.exclusiveStart {

@@ -5,9 +5,7 @@ extension EmbeddedEngine {
     func createTable(_ request: JSONValue) throws -> JSONValue {
         let name = try Self.tableName(request)
         try Self.checkTableName(name)
-        for unsupported in [
-            "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification", "SSESpecification",
-        ]
+        for unsupported in ["StreamSpecification", "SSESpecification"]
         where request[unsupported] != nil && request[unsupported] != .null {
             throw DynamoError.validation("The embedded table store does not support \(unsupported) yet")
         }
@@ -68,9 +66,19 @@ extension EmbeddedEngine {
             throw DynamoError.validation(
                 "Both the Hash Key and the Range Key element in the KeySchema have the same name")
         }
-        if attributes.count != schema.count {
+        let indexes = try Self.indexes(
+            request,
+            attributes: attributes,
+            hash: hash,
+            range: range,
+            billing: try Self.string(request, "BillingMode") ?? "PROVISIONED"
+        )
+        let used = Set([hash.name] + (range.map { [$0.name] } ?? []) + indexes.flatMap(\.keyNames))
+        if Set(attributes.map(\.name)) != used {
             throw DynamoError.validation(
-                "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions"
+                indexes.isEmpty
+                    ? "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions"
+                    : "One or more parameter values were invalid: Some AttributeDefinitions are not used. AttributeDefinitions: [\(attributes.map(\.name).sorted().joined(separator: ", "))], keys used: [\(used.sorted().joined(separator: ", "))]"
             )
         }
         let billing = try Self.string(request, "BillingMode") ?? "PROVISIONED"
@@ -111,7 +119,7 @@ extension EmbeddedEngine {
                 message: "Table already exists: \(name)"
             )
         }
-        let definition = TableDefinition(
+        var definition = TableDefinition(
             name: name,
             hashKey: hash,
             rangeKey: range,
@@ -122,12 +130,116 @@ extension EmbeddedEngine {
             creationTime: now(),
             tableId: UUID().uuidString.lowercased()
         )
+        definition.indexes = indexes
         let insert = try db.statement("INSERT INTO dc_tables (name, definition) VALUES (?, ?)")
         insert.bind(1, name)
         insert.bind(2, JSONWriter.bytes(definition.json))
         try insert.run()
         tables[name] = definition
         return .object(["TableDescription": definition.description(status: "ACTIVE", itemCount: 0, sizeBytes: 0)])
+    }
+
+    /// GlobalSecondaryIndexes and LocalSecondaryIndexes of a CreateTable, checked as DynamoDB
+    /// checks them.
+    static func indexes(
+        _ request: JSONValue,
+        attributes: [KeyAttribute],
+        hash: KeyAttribute,
+        range: KeyAttribute?,
+        billing: String
+    ) throws -> [IndexDefinition] {
+        var out: [IndexDefinition] = []
+        for (member, kind) in [
+            ("GlobalSecondaryIndexes", IndexDefinition.Kind.global), ("LocalSecondaryIndexes", .local),
+        ] {
+            guard let list = request[member], list != .null else { continue }
+            guard case .array(let specs) = list, !specs.isEmpty else {
+                throw DynamoError.validation("One or more parameter values were invalid: List of \(member) is empty")
+            }
+            if (kind == .global && specs.count > 20) || (kind == .local && specs.count > 5) {
+                throw DynamoError.validation("One or more parameter values were invalid: too many \(member)")
+            }
+            for spec in specs {
+                out.append(
+                    try index(
+                        spec, kind: kind, member: member, attributes: attributes, hash: hash, range: range,
+                        billing: billing))
+                if out.dropLast().contains(where: { $0.name == out.last!.name }) {
+                    throw DynamoError.validation(
+                        "One or more parameter values were invalid: Duplicate index name: \(out.last!.name)")
+                }
+            }
+        }
+        return out
+    }
+
+    static func index(
+        _ spec: JSONValue,
+        kind: IndexDefinition.Kind,
+        member: String,
+        attributes: [KeyAttribute],
+        hash: KeyAttribute,
+        range: KeyAttribute?,
+        billing: String
+    ) throws -> IndexDefinition {
+        guard let name = spec["IndexName"]?.stringValue, let schema = spec["KeySchema"]?.arrayValue,
+            let projection = spec["Projection"]
+        else {
+            throw DynamoError.validation(
+                "One or more parameter values were invalid: \(member) need IndexName, KeySchema and Projection")
+        }
+        try checkTableName(name)
+        var keys: [KeyAttribute] = []
+        for (i, element) in schema.enumerated() {
+            guard i < 2, let n = element["AttributeName"]?.stringValue, let type = element["KeyType"]?.stringValue,
+                type == (i == 0 ? "HASH" : "RANGE")
+            else { throw DynamoError.validation("Invalid KeySchema of index \(name)") }
+            guard let attribute = attributes.first(where: { $0.name == n }) else {
+                throw DynamoError.validation(
+                    "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [\(n)], AttributeDefinitions: [\(attributes.map(\.name).joined(separator: ", "))]"
+                )
+            }
+            keys.append(attribute)
+        }
+        guard let indexHash = keys.first else { throw DynamoError.validation("Invalid KeySchema of index \(name)") }
+        if kind == .local {
+            guard range != nil else {
+                throw DynamoError.validation(
+                    "One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex"
+                )
+            }
+            guard indexHash == hash, keys.count == 2 else {
+                throw DynamoError.validation(
+                    "One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: \(name)"
+                )
+            }
+        }
+        let type = projection["ProjectionType"]?.stringValue ?? "ALL"
+        guard ["ALL", "KEYS_ONLY", "INCLUDE"].contains(type) else {
+            throw DynamoError.validation("One or more parameter values were invalid: Unknown ProjectionType: \(type)")
+        }
+        let include = projection["NonKeyAttributes"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        if (type == "INCLUDE") == include.isEmpty {
+            throw DynamoError.validation(
+                "One or more parameter values were invalid: NonKeyAttributes go with ProjectionType INCLUDE only")
+        }
+        var rcu = 0
+        var wcu = 0
+        if kind == .global && billing == "PROVISIONED" {
+            guard let r = spec["ProvisionedThroughput"]?["ReadCapacityUnits"]?.intValue,
+                let w = spec["ProvisionedThroughput"]?["WriteCapacityUnits"]?.intValue
+            else {
+                throw DynamoError.validation(
+                    "One or more parameter values were invalid: ProvisionedThroughput must be specified for index: \(name)"
+                )
+            }
+            rcu = r
+            wcu = w
+        }
+        return IndexDefinition(
+            name: name, kind: kind, hashKey: indexHash, rangeKey: keys.count > 1 ? keys[1] : nil,
+            projectionType: type, nonKeyAttributes: include, readCapacityUnits: rcu, writeCapacityUnits: wcu
+        )
     }
 
     static func checkTableName(_ name: String) throws(DynamoError) {
@@ -148,13 +260,29 @@ extension EmbeddedEngine {
         return (Int(select.int64(0)), Int(select.int64(1)))
     }
 
+    func indexStatistics(_ table: TableDefinition) throws -> [String: (count: Int, size: Int)] {
+        var out: [String: (count: Int, size: Int)] = [:]
+        for index in table.indexes {
+            let select = try db.statement(
+                "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM dc_index_items WHERE tbl = ? AND idx = ?")
+            select.bind(1, table.name)
+            select.bind(2, index.name)
+            _ = try select.step()
+            out[index.name] = (Int(select.int64(0)), Int(select.int64(1)))
+        }
+        return out
+    }
+
     func describeTable(_ request: JSONValue) throws -> JSONValue {
         let name = try Self.tableName(request)
         guard let table = tables[name] else {
             throw DynamoError.resourceNotFound("Requested resource not found: Table: \(name) not found")
         }
         let stats = try statistics(table)
-        return .object(["Table": table.description(status: "ACTIVE", itemCount: stats.count, sizeBytes: stats.size)])
+        return .object([
+            "Table": table.description(
+                status: "ACTIVE", itemCount: stats.count, sizeBytes: stats.size, indexStats: try indexStatistics(table))
+        ])
     }
 
     func listTables(_ request: JSONValue) throws -> JSONValue {
@@ -185,6 +313,9 @@ extension EmbeddedEngine {
             let items = try db.statement("DELETE FROM dc_items WHERE tbl = ?")
             items.bind(1, name)
             try items.run()
+            let entries = try db.statement("DELETE FROM dc_index_items WHERE tbl = ?")
+            entries.bind(1, name)
+            try entries.run()
             let row = try db.statement("DELETE FROM dc_tables WHERE name = ?")
             row.bind(1, name)
             try row.run()

@@ -18,6 +18,7 @@ struct TableDefinition: Sendable {
     var writeCapacityUnits: Int
     var creationTime: Double
     var tableId: String
+    var indexes: [IndexDefinition] = []
 
     var arn: String { "arn:aws:dynamodb:us-east-1:000000000000:table/\(name)" }
 
@@ -37,8 +38,11 @@ struct TableDefinition: Sendable {
             "id": .string(tableId),
         ]
         if let rangeKey { o["range"] = .array([.string(rangeKey.name), .string(rangeKey.type)]) }
+        if !indexes.isEmpty { o["indexes"] = .array(indexes.map(\.json)) }
         return .object(o)
     }
+
+    func index(named name: String) -> IndexDefinition? { indexes.first { $0.name == name } }
 
     init(
         name: String,
@@ -81,10 +85,16 @@ struct TableDefinition: Sendable {
         self.writeCapacityUnits = json["wcu"]?.intValue ?? 0
         self.creationTime = Double(json["created"]?.stringValue ?? "0") ?? 0
         self.tableId = json["id"]?.stringValue ?? ""
+        self.indexes = json["indexes"]?.arrayValue?.compactMap { IndexDefinition(json: $0) } ?? []
     }
 
     /// DescribeTable's `Table` member.
-    func description(status: String, itemCount: Int, sizeBytes: Int) -> JSONValue {
+    func description(
+        status: String,
+        itemCount: Int,
+        sizeBytes: Int,
+        indexStats: [String: (count: Int, size: Int)] = [:]
+    ) -> JSONValue {
         var keySchema: [JSONValue] = [.object(["AttributeName": .string(hashKey.name), "KeyType": .string("HASH")])]
         if let rangeKey {
             keySchema.append(.object(["AttributeName": .string(rangeKey.name), "KeyType": .string("RANGE")]))
@@ -109,6 +119,18 @@ struct TableDefinition: Sendable {
             "TableId": .string(tableId),
             "DeletionProtectionEnabled": .bool(false),
         ]
+        let globals = indexes.filter { $0.kind == .global }
+        let locals = indexes.filter { $0.kind == .local }
+        func described(_ list: [IndexDefinition]) -> JSONValue {
+            .array(
+                list.map {
+                    $0.description(
+                        table: self, itemCount: indexStats[$0.name]?.count ?? 0,
+                        sizeBytes: indexStats[$0.name]?.size ?? 0)
+                })
+        }
+        if !globals.isEmpty { table["GlobalSecondaryIndexes"] = described(globals) }
+        if !locals.isEmpty { table["LocalSecondaryIndexes"] = described(locals) }
         if billingMode == "PAY_PER_REQUEST" {
             table["BillingModeSummary"] = .object([
                 "BillingMode": .string("PAY_PER_REQUEST"),

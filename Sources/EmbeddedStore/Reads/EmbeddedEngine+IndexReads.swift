@@ -1,0 +1,114 @@
+import DynamoExpressions
+import DynamoModel
+
+extension EmbeddedEngine {
+    /// The sortable bytes of an index entry's position: index range key, then the base key.
+    func indexPosition(_ item: Item, _ table: TableDefinition, _ index: IndexDefinition) throws -> [[UInt8]] {
+        let base = try keyBytes(table, Self.key(of: item, table), exact: true)
+        let irk = index.rangeKey.flatMap { item[$0.name] }.flatMap(CanonicalBytes.sortable) ?? []
+        return [irk, base.hash, base.range]
+    }
+
+    func queryIndex(
+        _ table: TableDefinition,
+        _ index: IndexDefinition,
+        _ keyCondition: KeyCondition,
+        _ options: ReadOptions,
+        forward: Bool
+    ) throws -> JSONValue {
+        if let start = options.exclusiveStart, start[index.hashKey.name] != keyCondition.hashValue {
+            throw DynamoError.validation(
+                "The provided starting key is invalid: Exclusive start key must have same hash key as the query")
+        }
+        var sql = "SELECT item, size FROM dc_index_items WHERE tbl = ? AND idx = ? AND ihk = ?"
+        var binds: [[UInt8]] = []
+        if let start = options.exclusiveStart {
+            sql += forward ? " AND (irk, bhk, brk) > (?, ?, ?)" : " AND (irk, bhk, brk) < (?, ?, ?)"
+            binds += try indexPosition(start, table, index)
+        }
+        switch keyCondition.range {
+        case .compare(let op, let v)?:
+            let sqlOp: String? =
+                switch op {
+                case .equal: "="
+                case .less: "<"
+                case .lessOrEqual: "<="
+                case .greater: ">"
+                case .greaterOrEqual: ">="
+                case .notEqual: nil
+                }
+            if let sqlOp {
+                sql += " AND irk \(sqlOp) ?"
+                binds.append(CanonicalBytes.sortable(v)!)
+            }
+        case .between(let lo, let hi)?:
+            sql += " AND irk >= ? AND irk <= ?"
+            binds += [CanonicalBytes.sortable(lo)!, CanonicalBytes.sortable(hi)!]
+        case .beginsWith(let p)?:
+            sql += " AND irk >= ?"
+            binds.append(CanonicalBytes.sortable(p)!)
+        case nil:
+            break
+        }
+        sql += forward ? " ORDER BY irk ASC, bhk ASC, brk ASC" : " ORDER BY irk DESC, bhk DESC, brk DESC"
+        let statement = try db.statement(sql)
+        statement.bind(1, table.name)
+        statement.bind(2, index.name)
+        statement.bind(3, CanonicalBytes.sortable(keyCondition.hashValue)!)
+        for (i, b) in binds.enumerated() { statement.bind(Int32(i + 4), b) }
+        var prefixEnded = false
+        return try page(
+            table,
+            options,
+            rows: {
+                guard !prefixEnded, try statement.step() else { return nil }
+                return (try Self.decodeItem(statement.blob(0)), Int(statement.int64(1)))
+            },
+            accept: { item in
+                guard let rangeKey = index.rangeKey, let value = item[rangeKey.name] else { return true }
+                if keyCondition.matches(value) { return true }
+                if case .beginsWith? = keyCondition.range, forward { prefixEnded = true }
+                return false
+            },
+            keyNames: table.keyNames + index.keyNames.filter { !table.keyNames.contains($0) }
+        )
+    }
+
+    func scanIndex(
+        _ table: TableDefinition,
+        _ index: IndexDefinition,
+        _ options: ReadOptions,
+        segmentation: (Int, Int)?
+    ) throws -> JSONValue {
+        var sql = "SELECT ihk, item, size FROM dc_index_items WHERE tbl = ? AND idx = ?"
+        var binds: [[UInt8]] = []
+        if let start = options.exclusiveStart {
+            guard let ihk = start[index.hashKey.name].flatMap(CanonicalBytes.sortable) else {
+                throw DynamoError.validation("The provided starting key is invalid")
+            }
+            sql += " AND (ihk, irk, bhk, brk) > (?, ?, ?, ?)"
+            binds = [ihk] + (try indexPosition(start, table, index))
+        }
+        sql += " ORDER BY ihk, irk, bhk, brk"
+        let statement = try db.statement(sql)
+        statement.bind(1, table.name)
+        statement.bind(2, index.name)
+        for (i, b) in binds.enumerated() { statement.bind(Int32(i + 3), b) }
+        return try page(
+            table,
+            options,
+            rows: {
+                while try statement.step() {
+                    if let (segment, total) = segmentation,
+                        Int(CRC32.checksum(statement.blob(0)) % UInt32(total)) != segment
+                    {
+                        continue
+                    }
+                    return (try Self.decodeItem(statement.blob(1)), Int(statement.int64(2)))
+                }
+                return nil
+            },
+            keyNames: table.keyNames + index.keyNames.filter { !table.keyNames.contains($0) }
+        )
+    }
+}
