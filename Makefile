@@ -51,6 +51,7 @@ bench-store: deps
 	$(SWIFT) build -c release --product dynacache
 	$(SWIFT) build -c release --product DynaCacheBench
 	./scripts/bench-store.sh
+	.build/release/DynaCacheBench indexes
 
 bench-retry: deps
 	$(SWIFT) build -c release --product DynaCacheBench

@@ -3,6 +3,7 @@ import Foundation
 // DynaCacheBench: measurements that run beside the code, in release builds.
 //   DynaCacheBench json                  JSON request path vs Foundation, same run
 //   DynaCacheBench store                 the embedded store's cost per call, in process
+//   DynaCacheBench indexes               GSI query vs base query; write cost with 0, 1, 3 GSIs
 //   DynaCacheBench retry                 goodput against a throttling upstream: policy vs immediate
 //   DynaCacheBench stub-upstream PORT    a DynamoDB-shaped upstream that answers instantly,
 //                                        so a pass-through run measures the proxy, not the store
@@ -14,6 +15,8 @@ case "retry":
     try await RetryBenchmark.run()
 case "store":
     try StoreBenchmark.run()
+case "indexes":
+    try IndexBenchmark.run()
 case "stub-upstream":
     guard let text = arguments.dropFirst().first, let port = Int(text) else {
         print("usage: DynaCacheBench stub-upstream PORT")
@@ -21,6 +24,6 @@ case "stub-upstream":
     }
     try StubUpstream.run(port: port)
 default:
-    print("usage: DynaCacheBench json | store | retry | stub-upstream PORT")
+    print("usage: DynaCacheBench json | store | indexes | retry | stub-upstream PORT")
     exit(2)
 }

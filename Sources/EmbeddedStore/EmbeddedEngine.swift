@@ -74,6 +74,7 @@ final class EmbeddedEngine {
         case "DescribeTable": return try describeTable(request)
         case "ListTables": return try listTables(request)
         case "DeleteTable": return try deleteTable(request)
+        case "UpdateTable": return try updateTable(request)
         case "PutItem": return try putItem(request)
         case "GetItem": return try getItem(request)
         case "UpdateItem": return try updateItem(request)

@@ -132,3 +132,30 @@ def test_describe_table_shows_indexes_with_counts(store):
         client(store.url).query(TableName="Jobs", IndexName="Nope", KeyConditionExpression="id = :i",
                                 ExpressionAttributeValues={":i": {"S": "x"}})
     assert e.value.response["Error"]["Message"] == "The table does not have the specified index: Nope"
+
+
+def test_update_table_adds_a_backfilled_gsi_and_removes_one(store):
+    ddb = client(store.url)
+    ddb.create_table(TableName="Runs", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    for i in range(6):
+        item = {"id": {"S": f"r{i}"}, "at": {"N": str(i)}}
+        if i % 2 == 0:
+            item["job"] = {"S": "j1"}
+        ddb.put_item(TableName="Runs", Item=item)
+    out = ddb.update_table(TableName="Runs",
+                           AttributeDefinitions=[{"AttributeName": "job", "AttributeType": "S"},
+                                                 {"AttributeName": "at", "AttributeType": "N"}],
+                           GlobalSecondaryIndexUpdates=[{"Create": {
+                               "IndexName": "ByJob", "KeySchema": [{"AttributeName": "job", "KeyType": "HASH"},
+                                                                   {"AttributeName": "at", "KeyType": "RANGE"}],
+                               "Projection": {"ProjectionType": "ALL"}}}])
+    assert out["TableDescription"]["GlobalSecondaryIndexes"][0]["IndexStatus"] == "CREATING"
+    desc = ddb.describe_table(TableName="Runs")["Table"]
+    assert desc["GlobalSecondaryIndexes"][0]["IndexStatus"] == "ACTIVE"
+    assert desc["GlobalSecondaryIndexes"][0]["ItemCount"] == 3
+    got = ddb.query(TableName="Runs", IndexName="ByJob", KeyConditionExpression="job = :j",
+                    ExpressionAttributeValues={":j": {"S": "j1"}}, ScanIndexForward=False)
+    assert [i["id"]["S"] for i in got["Items"]] == ["r4", "r2", "r0"]
+    ddb.update_table(TableName="Runs", GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "ByJob"}}])
+    assert "GlobalSecondaryIndexes" not in ddb.describe_table(TableName="Runs")["Table"]
