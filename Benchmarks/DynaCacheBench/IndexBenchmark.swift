@@ -14,13 +14,13 @@ enum IndexBenchmark {
             let r = store.sendSynchronously(
                 TableStoreRequest(operation: Operation(family: .dynamoDB, name: operation), body: Array(body.utf8))
             )
-            precondition(r.status == 200, "\(operation) failed: \(String(buffer: r.body))")
+            if r.status != 200 { fatalError("\(operation) failed: \(String(buffer: r.body))") }
             return r
         }
         func create(_ name: String, gsis: Int) {
             let attributes = (0..<gsis).map { #",{"AttributeName":"g\#($0)","AttributeType":"S"}"# }.joined()
             let indexes = (0..<gsis).map {
-                #"{"IndexName":"G\#($0)","KeySchema":[{"AttributeName":"g\#($0)","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],"Projection":{"ProjectionType":"ALL"}}"#
+                #"{"IndexName":"Gsi\#($0)","KeySchema":[{"AttributeName":"g\#($0)","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],"Projection":{"ProjectionType":"ALL"}}"#
             }.joined(separator: ",")
             _ = call(
                 "CreateTable",
@@ -31,7 +31,7 @@ enum IndexBenchmark {
         print("secondary indexes, embedded store in process, release build, \(count) PutItems per table:")
         var putCost: [Int: Double] = [:]
         for gsis in [0, 1, 3] {
-            let name = "T\(gsis)"
+            let name = "Bench\(gsis)"
             create(name, gsis: gsis)
             let start = DispatchTime.now().uptimeNanoseconds
             for i in 0..<count {
@@ -58,13 +58,13 @@ enum IndexBenchmark {
         let base = time { i in
             _ = call(
                 "Query",
-                #"{"TableName":"T1","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"user\#(i % 50)"}},"Limit":10}"#
+                #"{"TableName":"Bench1","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"user\#(i % 50)"}},"Limit":10}"#
             )
         }
         let gsi = time { i in
             _ = call(
                 "Query",
-                #"{"TableName":"T1","IndexName":"G0","KeyConditionExpression":"g0 = :p","ExpressionAttributeValues":{":p":{"S":"acct\#(i % 50)"}},"Limit":10}"#
+                #"{"TableName":"Bench1","IndexName":"Gsi0","KeyConditionExpression":"g0 = :p","ExpressionAttributeValues":{":p":{"S":"acct\#(i % 50)"}},"Limit":10}"#
             )
         }
         print(

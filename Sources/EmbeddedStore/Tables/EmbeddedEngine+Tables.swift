@@ -188,7 +188,7 @@ extension EmbeddedEngine {
             throw DynamoError.validation(
                 "One or more parameter values were invalid: \(member) need IndexName, KeySchema and Projection")
         }
-        try checkTableName(name)
+        try checkTableName(name, field: "indexName")
         var keys: [KeyAttribute] = []
         for (i, element) in schema.enumerated() {
             guard i < 2, let n = element["AttributeName"]?.stringValue, let type = element["KeyType"]?.stringValue,
@@ -242,13 +242,13 @@ extension EmbeddedEngine {
         )
     }
 
-    static func checkTableName(_ name: String) throws(DynamoError) {
+    static func checkTableName(_ name: String, field: String = "tableName") throws(DynamoError) {
         let valid = name.utf8.allSatisfy { c in
             (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95 || c == 45 || c == 46
         }
         guard (3...255).contains(name.utf8.count), valid else {
             throw DynamoError.validation(
-                "1 validation error detected: Value '\(name)' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length between 3 and 255"
+                "1 validation error detected: Value '\(name)' at '\(field)' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ and have length between 3 and 255"
             )
         }
     }
