@@ -116,6 +116,10 @@ let package = Package(
         .testTarget(name: "DynamoModelTests", dependencies: ["DynamoModel"]),
         .testTarget(name: "DynamoExpressionsTests", dependencies: ["DynamoExpressions", "DynamoModel"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
+        .testTarget(
+            name: "EmbeddedStoreTests",
+            dependencies: ["EmbeddedStore", "TableStore", "DynamoModel", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "CacheTests",

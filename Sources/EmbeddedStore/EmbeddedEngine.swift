@@ -11,6 +11,8 @@ final class EmbeddedEngine {
     let db: SQLiteDatabase
     var tables: [String: TableDefinition] = [:]
     let now: () -> Double
+    /// Tables with local secondary indexes cap each partition key's items at this size.
+    var itemCollectionLimitBytes = 10 * 1024 * 1024 * 1024
 
     init(path: String, now: @escaping () -> Double = { Date().timeIntervalSince1970 }) throws {
         self.db = try SQLiteDatabase(path: path)
@@ -208,6 +210,7 @@ final class EmbeddedEngine {
     }
 
     func storeItem(_ table: TableDefinition, _ item: Item, hash: [UInt8], range: [UInt8]) throws {
+        try checkItemCollection(table, item, hash: hash, range: range)
         let insert = try db.statement(
             "INSERT OR REPLACE INTO dc_items (tbl, hk, rk, item, size) VALUES (?, ?, ?, ?, ?)"
         )
@@ -250,6 +253,29 @@ final class EmbeddedEngine {
             insert.bind(7, JSONWriter.bytes(projected.json))
             insert.bind(8, Int64(ItemSize.of(projected)))
             try insert.run()
+        }
+    }
+
+    /// With local secondary indexes, one partition key's items (the new one counted with its LSI
+    /// entries) may not grow past the item-collection limit: ItemCollectionSizeLimitExceededException.
+    func checkItemCollection(_ table: TableDefinition, _ item: Item, hash: [UInt8], range: [UInt8]) throws {
+        guard table.indexes.contains(where: { $0.kind == .local }) else { return }
+        let select = try db.statement(
+            "SELECT COALESCE(SUM(size), 0) FROM dc_items WHERE tbl = ? AND hk = ? AND rk <> ?"
+        )
+        select.bind(1, table.name)
+        select.bind(2, hash)
+        select.bind(3, range)
+        _ = try select.step()
+        let others = Int(select.int64(0))
+        let localIndexes = table.indexes.filter { $0.kind == .local }
+        let entries = localIndexes.reduce(0) { $0 + ItemSize.of($1.project(item, baseKeys: table.keyNames)) }
+        if others + ItemSize.of(item) + entries > itemCollectionLimitBytes {
+            throw DynamoError(
+                status: 400,
+                type: "com.amazonaws.dynamodb.v20120810#ItemCollectionSizeLimitExceededException",
+                message: "Item collection size limit exceeded"
+            )
         }
     }
 

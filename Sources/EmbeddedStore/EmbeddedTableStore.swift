@@ -14,10 +14,14 @@ public final class EmbeddedTableStore: TableStore {
     let pool: NIOThreadPool
 
     /// Opens (or creates) the store in `directory` (its file: `dynacache.sqlite3`).
-    public init(directory: String) throws {
+    /// `itemCollectionLimitBytes`: the size one partition key's items may reach in a table with
+    /// local secondary indexes (DynamoDB: 10 GB; tests shrink it).
+    public init(directory: String, itemCollectionLimitBytes: Int = 10 * 1024 * 1024 * 1024) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = (directory as NSString).appendingPathComponent("dynacache.sqlite3")
-        self.engine = NIOLockedEngine(try EmbeddedEngine(path: path))
+        let engine = try EmbeddedEngine(path: path)
+        engine.itemCollectionLimitBytes = itemCollectionLimitBytes
+        self.engine = NIOLockedEngine(engine)
         self.pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
     }
