@@ -146,3 +146,41 @@ struct IndexMaintenanceTests {
             try call(store, "PutItem", #"{"TableName":"Jobs","Item":{"id":{"S":"cold"},"run":{"N":"1"}}}"#).0 == 200)
     }
 }
+
+struct IndexCapacityTests {
+    @Test func writesChargeEachIndexTheyTouch() throws {
+        let directory = NSTemporaryDirectory() + "dc-capacity-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try EmbeddedTableStore(directory: directory)
+        func call(_ operation: String, _ body: String) throws -> JSONValue {
+            let r = store.sendSynchronously(
+                TableStoreRequest(operation: Operation(family: .dynamoDB, name: operation), body: Array(body.utf8))
+            )
+            return try JSONParser.parse(Array(r.body.readableBytesView))
+        }
+        _ = try call(
+            "CreateTable",
+            #"{"TableName":"Jobs","KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"},{"AttributeName":"acct","AttributeType":"S"}],"GlobalSecondaryIndexes":[{"IndexName":"ByAcct","KeySchema":[{"AttributeName":"acct","KeyType":"HASH"}],"Projection":{"ProjectionType":"ALL"}}],"BillingMode":"PAY_PER_REQUEST"}"#
+        )
+        let put = try call(
+            "PutItem",
+            #"{"TableName":"Jobs","Item":{"id":{"S":"a"},"acct":{"S":"x"}},"ReturnConsumedCapacity":"INDEXES"}"#
+        )["ConsumedCapacity"]
+        #expect(put?["CapacityUnits"] == .number("2.0"))
+        #expect(put?["Table"]?["CapacityUnits"] == .number("1.0"))
+        #expect(put?["GlobalSecondaryIndexes"]?["ByAcct"]?["CapacityUnits"] == .number("1.0"))
+        // Moving between index partitions: a delete and a put in the index.
+        let move = try call(
+            "UpdateItem",
+            #"{"TableName":"Jobs","Key":{"id":{"S":"a"}},"UpdateExpression":"SET acct = :y","ExpressionAttributeValues":{":y":{"S":"y"}},"ReturnConsumedCapacity":"TOTAL"}"#
+        )["ConsumedCapacity"]
+        #expect(move?["CapacityUnits"] == .number("3.0"))
+        // An item outside the (sparse) index costs the index nothing.
+        let sparse = try call(
+            "PutItem",
+            #"{"TableName":"Jobs","Item":{"id":{"S":"b"}},"ReturnConsumedCapacity":"INDEXES"}"#
+        )["ConsumedCapacity"]
+        #expect(sparse?["CapacityUnits"] == .number("1.0"))
+        #expect(sparse?["GlobalSecondaryIndexes"] == nil)
+    }
+}

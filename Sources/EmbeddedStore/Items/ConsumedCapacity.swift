@@ -26,12 +26,59 @@ enum CapacityUnits {
         }
     }
 
-    /// One table's `ConsumedCapacity`; with INDEXES, the table's own share too (no secondary
-    /// indexes yet, so all of it).
-    static func json(table: String, units: Double, mode: String) -> JSONValue {
-        var out: [String: JSONValue] = ["TableName": .string(table), "CapacityUnits": number(units)]
-        if mode == "INDEXES" { out["Table"] = .object(["CapacityUnits": number(units)]) }
+    /// One table's `ConsumedCapacity`: the total, and with INDEXES the table's own share and
+    /// each index's (`indexes`: index name → (global?, units)).
+    static func json(table: String, units: Double, mode: String, indexes: [String: (global: Bool, units: Double)] = [:])
+        -> JSONValue
+    {
+        let total = units + indexes.values.reduce(0) { $0 + $1.units }
+        var out: [String: JSONValue] = ["TableName": .string(table), "CapacityUnits": number(total)]
+        if mode == "INDEXES" {
+            out["Table"] = .object(["CapacityUnits": number(units)])
+            for (member, global) in [("GlobalSecondaryIndexes", true), ("LocalSecondaryIndexes", false)] {
+                let chosen = indexes.filter { $0.value.global == global }
+                if !chosen.isEmpty {
+                    out[member] = .object(chosen.mapValues { .object(["CapacityUnits": number($0.units)]) })
+                }
+            }
+        }
         return .object(out)
+    }
+
+    /// What a write costs each secondary index: an entry written (1 KB units of the projected
+    /// item), removed, or both when the item moves between index partitions.
+    static func indexWrites(_ table: TableDefinition, old: Item?, new: Item?) -> [String: (global: Bool, units: Double)]
+    {
+        var out: [String: (global: Bool, units: Double)] = [:]
+        for index in table.indexes {
+            func entry(_ item: Item?) -> Item? {
+                guard let item,
+                    index.keyNames.allSatisfy({ name in
+                        item[name].map {
+                            $0.typeDescriptor
+                                == (name == index.hashKey.name ? index.hashKey.type : index.rangeKey?.type)
+                        } ?? false
+                    })
+                else { return nil }
+                return index.project(item, baseKeys: table.keyNames)
+            }
+            let before = entry(old)
+            let after = entry(new)
+            var units = 0.0
+            switch (before, after) {
+            case (nil, nil): continue
+            case (let b?, nil): units = write(bytes: ItemSize.of(b))
+            case (nil, let a?): units = write(bytes: ItemSize.of(a))
+            case (let b?, let a?):
+                let moved = index.keyNames.contains { old?[$0] != new?[$0] }
+                units =
+                    moved
+                    ? write(bytes: ItemSize.of(b)) + write(bytes: ItemSize.of(a))
+                    : write(bytes: max(ItemSize.of(a), ItemSize.of(b)))
+            }
+            out[index.name] = (index.kind == .global, units)
+        }
+        return out
     }
 
     /// The per-table list that batch and transaction operations answer with.

@@ -57,7 +57,8 @@ extension EmbeddedEngine {
                 CapacityUnits.json(
                     table: table.name,
                     units: CapacityUnits.write(bytes: max(ItemSize.of(item), old.map(ItemSize.of) ?? 0)),
-                    mode: $0
+                    mode: $0,
+                    indexes: CapacityUnits.indexWrites(table, old: old, new: item)
                 )
             }
             if returnValues == "ALL_OLD", let old {
@@ -106,7 +107,11 @@ extension EmbeddedEngine {
             if old != nil { try removeItem(table, hash: key.hash, range: key.range) }
             let capacity = capacityMode.map {
                 CapacityUnits.json(
-                    table: table.name, units: CapacityUnits.write(bytes: old.map(ItemSize.of) ?? 0), mode: $0)
+                    table: table.name,
+                    units: CapacityUnits.write(bytes: old.map(ItemSize.of) ?? 0),
+                    mode: $0,
+                    indexes: CapacityUnits.indexWrites(table, old: old, new: nil)
+                )
             }
             if returnValues == "ALL_OLD", let old {
                 return JSONValue.object(["Attributes": old.json]).withCapacity(capacity)
@@ -148,7 +153,8 @@ extension EmbeddedEngine {
                 CapacityUnits.json(
                     table: table.name,
                     units: CapacityUnits.write(bytes: max(ItemSize.of(new), old.map(ItemSize.of) ?? 0)),
-                    mode: $0
+                    mode: $0,
+                    indexes: CapacityUnits.indexWrites(table, old: old, new: new)
                 )
             }
             return Self.updateResult(returnValues, old: old, new: new, paths: actions.map(\.path)).withCapacity(
