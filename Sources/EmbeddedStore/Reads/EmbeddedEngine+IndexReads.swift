@@ -26,30 +26,9 @@ extension EmbeddedEngine {
             sql += forward ? " AND (irk, bhk, brk) > (?, ?, ?)" : " AND (irk, bhk, brk) < (?, ?, ?)"
             binds += try indexPosition(start, table, index)
         }
-        switch keyCondition.range {
-        case .compare(let op, let v)?:
-            let sqlOp: String? =
-                switch op {
-                case .equal: "="
-                case .less: "<"
-                case .lessOrEqual: "<="
-                case .greater: ">"
-                case .greaterOrEqual: ">="
-                case .notEqual: nil
-                }
-            if let sqlOp {
-                sql += " AND irk \(sqlOp) ?"
-                binds.append(CanonicalBytes.sortable(v)!)
-            }
-        case .between(let lo, let hi)?:
-            sql += " AND irk >= ? AND irk <= ?"
-            binds += [CanonicalBytes.sortable(lo)!, CanonicalBytes.sortable(hi)!]
-        case .beginsWith(let p)?:
-            sql += " AND irk >= ?"
-            binds.append(CanonicalBytes.sortable(p)!)
-        case nil:
-            break
-        }
+        let bounds = keyCondition.sqlBounds(column: "irk")
+        sql += bounds.sql
+        binds += bounds.binds
         sql += forward ? " ORDER BY irk ASC, bhk ASC, brk ASC" : " ORDER BY irk DESC, bhk DESC, brk DESC"
         let statement = try db.statement(sql)
         statement.bind(1, table.name)
@@ -97,17 +76,7 @@ extension EmbeddedEngine {
         return try page(
             table,
             options,
-            rows: {
-                while try statement.step() {
-                    if let (segment, total) = segmentation,
-                        Int(CRC32.checksum(statement.blob(0)) % UInt32(total)) != segment
-                    {
-                        continue
-                    }
-                    return (try Self.decodeItem(statement.blob(1)), Int(statement.int64(2)))
-                }
-                return nil
-            },
+            rows: { try Self.nextRow(statement, segmentation: segmentation) },
             keyNames: table.keyNames + index.keyNames.filter { !table.keyNames.contains($0) }
         )
     }

@@ -193,28 +193,9 @@ extension EmbeddedEngine {
             // A hash-only table has one item per partition: nothing follows it.
             return try page(table, options, rows: { nil })
         }
-        switch keyCondition.range {
-        case .compare(let op, let v)?:
-            let b = CanonicalBytes.sortable(v)!
-            switch op {
-            case .equal: sql += " AND rk = ?"
-            case .less: sql += " AND rk < ?"
-            case .lessOrEqual: sql += " AND rk <= ?"
-            case .greater: sql += " AND rk > ?"
-            case .greaterOrEqual: sql += " AND rk >= ?"
-            case .notEqual: break
-            }
-            if op != .notEqual { binds.append(b) }
-        case .between(let lo, let hi)?:
-            sql += " AND rk >= ? AND rk <= ?"
-            binds.append(CanonicalBytes.sortable(lo)!)
-            binds.append(CanonicalBytes.sortable(hi)!)
-        case .beginsWith(let p)?:
-            sql += " AND rk >= ?"
-            binds.append(CanonicalBytes.sortable(p)!)
-        case nil:
-            break
-        }
+        let bounds = keyCondition.sqlBounds(column: "rk")
+        sql += bounds.sql
+        binds += bounds.binds
         sql += forward ? " ORDER BY rk ASC" : " ORDER BY rk DESC"
         let statement = try db.statement(sql)
         statement.bind(1, table.name)
@@ -287,18 +268,20 @@ extension EmbeddedEngine {
         return try page(
             table,
             options,
-            rows: {
-                while try statement.step() {
-                    if let (segment, total) = segmentation,
-                        Int(CRC32.checksum(statement.blob(0)) % UInt32(total)) != segment
-                    {
-                        continue
-                    }
-                    return (try Self.decodeItem(statement.blob(1)), Int(statement.int64(2)))
-                }
-                return nil
-            }
+            rows: { try Self.nextRow(statement, segmentation: segmentation) }
         )
+    }
+
+    /// The next (item, size) of a scan statement selecting (hash, item, size), skipping rows of
+    /// other segments.
+    static func nextRow(_ statement: SQLiteStatement, segmentation: (Int, Int)?) throws -> (Item, Int)? {
+        while try statement.step() {
+            if let (segment, total) = segmentation, Int(CRC32.checksum(statement.blob(0)) % UInt32(total)) != segment {
+                continue
+            }
+            return (try decodeItem(statement.blob(1)), Int(statement.int64(2)))
+        }
+        return nil
     }
 
     /// The top-level attribute names a condition reads.

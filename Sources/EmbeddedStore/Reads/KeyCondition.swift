@@ -135,6 +135,33 @@ struct KeyCondition {
         throw DynamoError.validation("Invalid KeyConditionExpression: Query key condition not supported")
     }
 
+    /// The sort-key condition as SQL bounds on `column` (sortable bytes compare as DynamoDB
+    /// orders); begins_with gets its lower bound here and is finished by `matches`.
+    func sqlBounds(column: String) -> (sql: String, binds: [[UInt8]]) {
+        switch range {
+        case .compare(let op, let v)?:
+            let symbol: String? =
+                switch op {
+                case .equal: "="
+                case .less: "<"
+                case .lessOrEqual: "<="
+                case .greater: ">"
+                case .greaterOrEqual: ">="
+                case .notEqual: nil
+                }
+            guard let symbol else { return ("", []) }
+            return (" AND \(column) \(symbol) ?", [CanonicalBytes.sortable(v)!])
+        case .between(let lo, let hi)?:
+            return (
+                " AND \(column) >= ? AND \(column) <= ?", [CanonicalBytes.sortable(lo)!, CanonicalBytes.sortable(hi)!]
+            )
+        case .beginsWith(let p)?:
+            return (" AND \(column) >= ?", [CanonicalBytes.sortable(p)!])
+        case nil:
+            return ("", [])
+        }
+    }
+
     /// Whether a stored sort-key value satisfies the range condition.
     func matches(_ value: AttributeValue) -> Bool {
         guard let range else { return true }
