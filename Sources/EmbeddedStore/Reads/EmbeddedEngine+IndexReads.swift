@@ -35,21 +35,14 @@ extension EmbeddedEngine {
         statement.bind(2, index.name)
         statement.bind(3, CanonicalBytes.sortable(keyCondition.hashValue)!)
         for (i, b) in binds.enumerated() { statement.bind(Int32(i + 4), b) }
-        var prefixEnded = false
-        return try page(
+        return try keyConditionPage(
             table,
             options,
-            rows: {
-                guard !prefixEnded, try statement.step() else { return nil }
-                return (try Self.decodeItem(statement.blob(0)), Int(statement.int64(1)))
-            },
-            accept: { item in
-                guard let rangeKey = index.rangeKey, let value = item[rangeKey.name] else { return true }
-                if keyCondition.matches(value) { return true }
-                if case .beginsWith? = keyCondition.range, forward { prefixEnded = true }
-                return false
-            },
-            keyNames: table.keyNames + index.keyNames.filter { !table.keyNames.contains($0) }
+            statement,
+            keyCondition,
+            rangeKey: index.rangeKey,
+            forward: forward,
+            keyNames: index.pageKeyNames(table)
         )
     }
 
@@ -77,7 +70,7 @@ extension EmbeddedEngine {
             table,
             options,
             rows: { try Self.nextRow(statement, segmentation: segmentation) },
-            keyNames: table.keyNames + index.keyNames.filter { !table.keyNames.contains($0) }
+            keyNames: index.pageKeyNames(table)
         )
     }
 }

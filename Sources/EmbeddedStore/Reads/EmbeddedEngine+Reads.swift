@@ -201,6 +201,21 @@ extension EmbeddedEngine {
         statement.bind(1, table.name)
         statement.bind(2, hash)
         for (i, b) in binds.enumerated() { statement.bind(Int32(i + 3), b) }
+        return try keyConditionPage(table, options, statement, keyCondition, rangeKey: table.rangeKey, forward: forward)
+    }
+
+    /// A Query page over a statement selecting (item, size) in sort-key order: rows whose sort
+    /// key fails the condition are skipped (begins_with only has a lower SQL bound), and an
+    /// ascending begins_with stops at the first row past the prefix.
+    func keyConditionPage(
+        _ table: TableDefinition,
+        _ options: ReadOptions,
+        _ statement: SQLiteStatement,
+        _ keyCondition: KeyCondition,
+        rangeKey: KeyAttribute?,
+        forward: Bool,
+        keyNames: [String]? = nil
+    ) throws -> JSONValue {
         var prefixEnded = false
         return try page(
             table,
@@ -210,12 +225,12 @@ extension EmbeddedEngine {
                 return (try Self.decodeItem(statement.blob(0)), Int(statement.int64(1)))
             },
             accept: { item in
-                guard let rangeKey = table.rangeKey, let value = item[rangeKey.name] else { return true }
+                guard let rangeKey, let value = item[rangeKey.name] else { return true }
                 if keyCondition.matches(value) { return true }
-                // Ascending past the prefix: nothing further can match.
                 if case .beginsWith? = keyCondition.range, forward { prefixEnded = true }
                 return false
-            }
+            },
+            keyNames: keyNames
         )
     }
 

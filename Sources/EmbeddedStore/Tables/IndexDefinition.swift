@@ -19,6 +19,11 @@ struct IndexDefinition: Sendable {
 
     var keyNames: [String] { [hashKey.name] + (rangeKey.map { [$0.name] } ?? []) }
 
+    /// What a LastEvaluatedKey from this index holds: the base table's key and the index's.
+    func pageKeyNames(_ table: TableDefinition) -> [String] {
+        table.keyNames + keyNames.filter { !table.keyNames.contains($0) }
+    }
+
     /// The attributes an index entry keeps: everything, or the base and index keys plus the
     /// INCLUDE list.
     func project(_ item: Item, baseKeys: [String]) -> Item {
