@@ -63,12 +63,12 @@ extension ItemCache {
         }
         let now = clock.nowMilliseconds()
         var found: [String: [JSONValue]] = [:]
-        var missing: [(table: BatchTable, key: Item, cacheKey: ItemCacheKey)] = []
+        var missing: [(table: BatchTable, key: Item, cacheKey: CacheEntryKey)] = []
         // One pipelined HGET per key.
-        var lookups: [(BatchTable, Item, ItemCacheKey, EventLoopFutureValue)] = []
+        var lookups: [(BatchTable, Item, CacheEntryKey, EventLoopFutureValue)] = []
         for table in tables {
             for key in table.keys {
-                let cacheKey = ItemCacheKey(
+                let cacheKey = CacheEntryKey(
                     namespace: namespace, table: table.name, key: CanonicalBytes(key: key), projection: table.projection
                 )
                 lookups.append(
@@ -124,12 +124,12 @@ extension ItemCache {
     /// Leases the missing keys, reads them in one BatchGetItem (consistently for tables with a
     /// key inside a tombstone), and fills what came back. Nil when the table store failed.
     func fetchMissing(
-        _ missing: [(table: BatchTable, key: Item, cacheKey: ItemCacheKey)],
+        _ missing: [(table: BatchTable, key: Item, cacheKey: CacheEntryKey)],
         now: Int64,
         fetch: @Sendable (JSONValue) async throws -> UpstreamAnswer
     ) async throws -> (items: [String: [JSONValue]], unprocessed: JSONValue)? {
         guard let redis else { return nil }
-        var tokens: [ItemCacheKey: String] = [:]
+        var tokens: [CacheEntryKey: String] = [:]
         var consistentTables: Set<String> = []
         for entry in missing {
             let policy = policies.policy(for: entry.table.name)

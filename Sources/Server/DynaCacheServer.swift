@@ -17,6 +17,8 @@ public final class DynaCacheServer: Sendable {
     let store: RetryingTableStore
     let redis: RedisClient?
     let cache: ItemCache?
+    /// Carries other proxies' invalidations to the L1 tier.
+    let subscriber: RedisSubscriber?
     let logger: Logger
     let channels: NIOLockedValueBox<[any Channel]> = NIOLockedValueBox([])
 
@@ -45,7 +47,19 @@ public final class DynaCacheServer: Sendable {
             identity = CacheNamespace.make(
                 endpoint: "embedded:\(configuration.dataDirectory)", region: "", accessKeyID: "")
         }
-        self.cache = redis.map { ItemCache(redis: $0, namespace: identity, policies: configuration.cache) }
+        let l1 = configuration.l1.map { L1Tier(configuration: $0, usable: false) }
+        let cache = redis.map { ItemCache(redis: $0, namespace: identity, policies: configuration.cache, l1: l1) }
+        self.cache = cache
+        if let l1, let cache {
+            // `dc:inv` reaches every namespace: `PUBLISH dc:inv '*'` empties every proxy's L1.
+            self.subscriber = RedisSubscriber(
+                configuration: redisConfiguration, channels: [cache.invalidationChannel, "dc:inv"], group: group,
+                onSubscriptionChange: { l1.subscriptionChanged(subscribed: $0) },
+                onMessage: { _, payload in l1.receive(payload) }
+            )
+        } else {
+            self.subscriber = nil
+        }
     }
 
     static func makeStore(
@@ -133,6 +147,7 @@ public final class DynaCacheServer: Sendable {
             }
         }
         redis?.start()
+        subscriber?.start()
         let proxy = ProxyService(store: store, cache: cache, configuration: configuration, logger: logger)
         let store = self.store
         let admin = AdminService(
@@ -140,6 +155,7 @@ public final class DynaCacheServer: Sendable {
             stats: {
                 var stats = cache?.stats.json(redisConnected: cache?.redisConnected ?? false).objectValue ?? [:]
                 stats["retries"] = store.statsJSON()
+                if let l1 = cache?.l1 { stats["l1"] = l1.statsJSON }
                 return .object(stats)
             }
         )
@@ -206,6 +222,7 @@ public final class DynaCacheServer: Sendable {
         for channel in channels.withLockedValue({ $0 }) {
             try? await channel.close()
         }
+        await subscriber?.shutdown()
         await redis?.shutdown()
         try? await store.shutdown()
     }

@@ -1,3 +1,4 @@
+import Cache
 import Testing
 
 @testable import Server
@@ -16,7 +17,25 @@ struct ConfigurationTests {
         #expect(config.clientAuth == .none)
         #expect(config.effectiveForwardOtherRequests)
         #expect(config.cache.defaultPolicy.staleTime == 5000)
+        #expect(config.cache.defaultPolicy.cacheQueries && !config.cache.defaultPolicy.cacheScans)
+        #expect(config.l1 == L1Tier.Configuration(maxBytes: 64 << 20, ttlMilliseconds: 1_000))
         #expect(config.retry.maxAttempts == 8)
+    }
+
+    @Test func theL1TierAndScanCachingAreSettings() throws {
+        var config = ProxyConfiguration()
+        try config.apply(
+            yaml: "cache:\n  default:\n    cacheScans: true\n  l1:\n    maxBytes: 1000\n    ttlMs: 50\n", source: "test"
+        )
+        #expect(config.cache.defaultPolicy.cacheScans)
+        #expect(config.l1 == L1Tier.Configuration(maxBytes: 1000, ttlMilliseconds: 50))
+        try config.apply(environment: ["DYNACACHE_L1_TTL_MS": "20"])
+        #expect(config.l1?.ttlMilliseconds == 20)
+        try config.apply(environment: ["DYNACACHE_L1_MAX_BYTES": "0"])
+        #expect(config.l1 == nil)
+        try config.apply(yaml: "cache:\n  l1:\n    enabled: false\n", source: "test")
+        #expect(config.l1 == nil)
+        #expect(throws: ConfigurationError.self) { try config.apply(environment: ["DYNACACHE_L1_MAX_BYTES": "lots"]) }
     }
 
     @Test func perTablePoliciesInheritTheDefault() throws {

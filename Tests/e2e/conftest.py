@@ -122,10 +122,10 @@ def moto_url(redis_server):
     svc.stop()
 
 
-def start_proxy(upstream, extra_args=(), env=None):
+def start_proxy(upstream, extra_args=(), env=None, config="# empty: defaults only\n"):
     port, admin = free_port(), free_port()
     empty_config = tempfile.NamedTemporaryFile(prefix="dynacache-", suffix=".yaml", delete=False)
-    empty_config.write(b"# empty: defaults only\n")
+    empty_config.write(config.encode())
     empty_config.close()
     args = [
         DYNACACHE, "serve",
@@ -181,6 +181,9 @@ def reset_moto(moto_url):
         port = int(url.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
             s.sendall(b"*1\r\n$8\r\nFLUSHALL\r\n")
+            s.recv(100)
+            # and every proxy's in-process L1 tier
+            s.sendall(b"*3\r\n$7\r\nPUBLISH\r\n$6\r\ndc:inv\r\n$1\r\n*\r\n")
             s.recv(100)
 
 

@@ -4,7 +4,7 @@
 /// background read refreshes the entry; when the table store fails (or throttles past the
 /// retry deadline), served stale for `staleIfError` past `staleTime`. Absent items are
 /// remembered for `negativeTTL`. An invalidation leaves a tombstone for `tombstone`, inside
-/// which fills read with ConsistentRead.
+/// which fills read with ConsistentRead (and GSI fills, which cannot, are not stored).
 public struct CachePolicy: Sendable, Equatable {
     public var enabled = true
     public var staleTime: Int64 = 5_000
@@ -12,6 +12,10 @@ public struct CachePolicy: Sendable, Equatable {
     public var staleIfError: Int64 = 60_000
     public var negativeTTL: Int64 = 2_000
     public var tombstone: Int64 = 3_000
+    /// Query answers are cached (per partition group) unless this is false.
+    public var cacheQueries = true
+    /// Scan answers are cached (one group per table, dropped by every write to it) only when true.
+    public var cacheScans = false
 
     public init() {}
 

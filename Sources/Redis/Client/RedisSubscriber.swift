@@ -11,14 +11,19 @@ public final class RedisSubscriber: Sendable {
     let channels: [String]
     let group: any EventLoopGroup
     let onMessage: @Sendable (_ channel: String, _ payload: [UInt8]) -> Void
+    /// Told true once every channel is subscribed, false when the connection drops: messages
+    /// published in between are lost, which listeners must assume.
+    let onSubscriptionChange: @Sendable (_ subscribed: Bool) -> Void
     let state = NIOLockedValueBox<(channel: (any Channel)?, closed: Bool, subscribed: Bool)>((nil, false, false))
 
     public init(
         configuration: RedisConfiguration,
         channels: [String],
         group: any EventLoopGroup,
+        onSubscriptionChange: @escaping @Sendable (Bool) -> Void = { _ in },
         onMessage: @escaping @Sendable (String, [UInt8]) -> Void
     ) {
+        self.onSubscriptionChange = onSubscriptionChange
         self.configuration = configuration
         self.channels = channels
         self.group = group
@@ -35,8 +40,16 @@ public final class RedisSubscriber: Sendable {
         var delay = 0.05
         while !state.withLockedValue({ $0.closed }) {
             do {
-                let handler = SubscriberHandler(onMessage: onMessage) { [state] in
+                let expected = channels.count
+                let confirmed = NIOLockedValueBox(0)
+                let handler = SubscriberHandler(onMessage: onMessage) { [state, onSubscriptionChange] in
+                    let all = confirmed.withLockedValue { count in
+                        count += 1
+                        return count == expected
+                    }
+                    guard all else { return }
                     state.withLockedValue { $0.subscribed = true }
+                    onSubscriptionChange(true)
                 }
                 let channel = try await ClientBootstrap(group: group.next())
                     .connectTimeout(.milliseconds(configuration.connectTimeoutMilliseconds))
@@ -55,10 +68,14 @@ public final class RedisSubscriber: Sendable {
                 try await channel.writeAndFlush(buffer)
                 delay = 0.05
                 try? await channel.closeFuture.get()
-                state.withLockedValue {
-                    $0.channel = nil
-                    $0.subscribed = false
+                let was = state.withLockedValue { state in
+                    defer {
+                        state.channel = nil
+                        state.subscribed = false
+                    }
+                    return state.subscribed
                 }
+                if was { onSubscriptionChange(false) }
             } catch {
                 try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
                 delay = min(delay * 2, 2.0)

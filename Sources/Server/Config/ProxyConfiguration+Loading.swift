@@ -37,6 +37,8 @@ struct ConfigurationFile: Decodable {
         var staleIfError: Int64?
         var negativeTTL: Int64?
         var tombstone: Int64?
+        var cacheQueries: Bool?
+        var cacheScans: Bool?
 
         func apply(to policy: inout CachePolicy) {
             if let v = enabled { policy.enabled = v }
@@ -45,12 +47,21 @@ struct ConfigurationFile: Decodable {
             if let v = staleIfError { policy.staleIfError = v }
             if let v = negativeTTL { policy.negativeTTL = v }
             if let v = tombstone { policy.tombstone = v }
+            if let v = cacheQueries { policy.cacheQueries = v }
+            if let v = cacheScans { policy.cacheScans = v }
         }
     }
     /// `cache: {default: {...}, tables: {Name: {...}}}`; times in milliseconds.
     struct CacheSection: Decodable {
         var `default`: Policy?
         var tables: [String: Policy]?
+        var l1: L1?
+    }
+    /// `cache.l1`: the in-process tier.
+    struct L1: Decodable {
+        var enabled: Bool?
+        var maxBytes: Int?
+        var ttlMs: Int64?
     }
     var listen: String?
     var adminListen: String?
@@ -104,6 +115,16 @@ extension ProxyConfiguration {
         if let v = file.forwardOtherRequests { forwardOtherRequests = v }
         if let v = file.maxRequestBytes { maximumRequestBytes = v }
         if let c = file.cache {
+            if let l1 = c.l1 {
+                if l1.enabled == false {
+                    self.l1 = nil
+                } else {
+                    var settings = self.l1 ?? L1Tier.Configuration()
+                    if let v = l1.maxBytes { settings.maxBytes = v }
+                    if let v = l1.ttlMs { settings.ttlMilliseconds = v }
+                    self.l1 = settings
+                }
+            }
             c.default?.apply(to: &cache.defaultPolicy)
             for (table, policy) in c.tables ?? [:] {
                 var merged = cache.defaultPolicy
@@ -130,6 +151,19 @@ extension ProxyConfiguration {
         if let v = env["DYNACACHE_REGION"] { region = v }
         if let v = env["DYNACACHE_DATA"] { dataDirectory = v }
         if let v = env["DYNACACHE_REDIS"] { redisURL = v }
+        if let v = env["DYNACACHE_L1_MAX_BYTES"] {
+            guard let bytes = Int(v), bytes >= 0 else {
+                throw ConfigurationError("DYNACACHE_L1_MAX_BYTES: not a non-negative integer: \(v)")
+            }
+            // 0 turns the tier off.
+            l1 = bytes == 0 ? nil : L1Tier.Configuration(maxBytes: bytes, ttlMilliseconds: l1?.ttlMilliseconds ?? 1_000)
+        }
+        if let v = env["DYNACACHE_L1_TTL_MS"], l1 != nil {
+            guard let ms = Int64(v), ms >= 0 else {
+                throw ConfigurationError("DYNACACHE_L1_TTL_MS: not a non-negative integer: \(v)")
+            }
+            l1?.ttlMilliseconds = ms
+        }
         if let v = env["DYNACACHE_UPSTREAM_TIMEOUT_MS"] {
             guard let ms = Int64(v), ms > 0 else {
                 throw ConfigurationError("DYNACACHE_UPSTREAM_TIMEOUT_MS: not a positive integer: \(v)")

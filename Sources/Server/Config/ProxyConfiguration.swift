@@ -50,6 +50,8 @@ public struct ProxyConfiguration: Sendable {
 
     /// Item cache policies per table, with a default.
     public var cache = CachePolicies()
+    /// The in-process L1 tier in front of Redis; nil turns it off.
+    public var l1: L1Tier.Configuration? = L1Tier.Configuration()
 
     /// How calls to the table store are retried (throttles, 5xx, dropped connections).
     public var retry = RetryPolicy()

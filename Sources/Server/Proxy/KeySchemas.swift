@@ -1,17 +1,26 @@
+import Cache
 import DynamoModel
 import NIOConcurrencyHelpers
 import TableStore
 
-/// The key attribute names of each table, learned with DescribeTable the first time a write
-/// needs them (a PutItem's Item carries other attributes too) and forgotten on DeleteTable.
+/// The key attributes of each table and its indexes, learned with DescribeTable the first time
+/// a write or a Query needs them (a PutItem's Item carries other attributes too; a Query's
+/// partition is found by the key's name) and forgotten on CreateTable, UpdateTable and
+/// DeleteTable through the proxy. A table re-created elsewhere with other indexes is noticed
+/// within `lifetime`, when the schema is asked again.
 final class KeySchemas: Sendable {
     let store: any TableStore
-    let known = NIOLockedValueBox<[String: [String]]>([:])
+    let known = NIOLockedValueBox<[String: (schema: TableKeySchema, learnedAt: ContinuousClock.Instant)]>([:])
+    let lifetime: Duration
 
-    init(store: any TableStore) { self.store = store }
+    init(store: any TableStore, lifetime: Duration = .seconds(60)) {
+        self.store = store
+        self.lifetime = lifetime
+    }
 
-    func keyNames(_ table: String) async -> [String]? {
-        if let names = known.withLockedValue({ $0[table] }) { return names }
+    func schema(_ table: String) async -> TableKeySchema? {
+        let now = ContinuousClock.now
+        if let entry = known.withLockedValue({ $0[table] }), now - entry.learnedAt < lifetime { return entry.schema }
         let body = JSONWriter.bytes(.object(["TableName": .string(table)]))
         guard
             let answer = try? await store.send(
@@ -21,11 +30,20 @@ final class KeySchemas: Sendable {
         else { return nil }
         var buffer = answer.body
         guard let json = try? JSONParser.parse(buffer.readBytes(length: buffer.readableBytes) ?? []),
-            let schema = json["Table"]?["KeySchema"]?.arrayValue
+            let description = json["Table"], let schema = TableKeySchema(describeTable: description)
         else { return nil }
-        let names = schema.compactMap { $0["AttributeName"]?.stringValue }
-        known.withLockedValue { $0[table] = names }
-        return names
+        // A table still being created, or an index still backfilling, is remembered anyway:
+        // its key names do not change.
+        known.withLockedValue { $0[table] = (schema, now) }
+        return schema
+    }
+
+    /// The schema, asked again when it does not name `index` (created since it was learned).
+    func schema(_ table: String, naming index: String?) async -> TableKeySchema? {
+        let schema = await schema(table)
+        guard let index, let schema, schema.indexes[index] == nil else { return schema }
+        forget(table)
+        return await self.schema(table)
     }
 
     func forget(_ table: String) { _ = known.withLockedValue { $0.removeValue(forKey: table) } }

@@ -40,33 +40,58 @@ extension ProxyService {
 
     static let writeOperations: Set<String> = [
         "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems", "DeleteTable",
-        "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
+        "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction", "CreateTable", "UpdateTable",
     ]
 
     /// GetItem through the item cache.
     func cachedGetItem(_ cache: ItemCache, _ operation: Operation, body: [UInt8], json: JSONValue) async throws
         -> ProxyHTTPResponse
     {
-        let store = self.store
         let (answer, status) = try await cache.getItem(request: json) { consistent in
-            var sendBody = body
-            if consistent, case .object(var members) = json {
-                members["ConsistentRead"] = .bool(true)
-                sendBody = JSONWriter.bytes(.object(members))
-            }
-            let response = try await store.send(TableStoreRequest(operation: operation, body: sendBody))
-            var buffer = response.body
-            return UpstreamAnswer(
-                status: response.status,
-                headers: response.headers,
-                body: buffer.readBytes(length: buffer.readableBytes) ?? []
-            )
+            try await self.fetch(operation, body: body, json: json, consistent: consistent)
         }
+        return Self.cachedOrForwarded(answer, status: status)
+    }
+
+    /// Query and Scan through the cache (a table's key schema names their partition groups).
+    func cachedQuery(_ cache: ItemCache, _ operation: Operation, body: [UInt8], json: JSONValue) async throws
+        -> ProxyHTTPResponse
+    {
+        var schema: TableKeySchema?
+        if let table = json["TableName"]?.stringValue {
+            schema = await keySchemas.schema(table, naming: json["IndexName"]?.stringValue)
+        }
+        let (answer, status) = try await cache.query(request: json, operation: operation.name, schema: schema) {
+            consistent in
+            try await self.fetch(operation, body: body, json: json, consistent: consistent)
+        }
+        return Self.cachedOrForwarded(answer, status: status)
+    }
+
+    /// One read sent to the table store, with ConsistentRead added when the cache asks for it.
+    func fetch(_ operation: Operation, body: [UInt8], json: JSONValue, consistent: Bool) async throws
+        -> UpstreamAnswer
+    {
+        var sendBody = body
+        if consistent, case .object(var members) = json {
+            members["ConsistentRead"] = .bool(true)
+            sendBody = JSONWriter.bytes(.object(members))
+        }
+        let response = try await store.send(TableStoreRequest(operation: operation, body: sendBody))
+        var buffer = response.body
+        return UpstreamAnswer(
+            status: response.status, headers: response.headers,
+            body: buffer.readBytes(length: buffer.readableBytes) ?? []
+        )
+    }
+
+    /// A cached answer with a fresh request id, or the table store's own answer as it came.
+    static func cachedOrForwarded(_ answer: UpstreamAnswer, status: CacheStatus) -> ProxyHTTPResponse {
         switch status {
         case .hit, .stale, .negative:
-            return Self.cachedResponse(answer.body, status: status)
+            return cachedResponse(answer.body, status: status)
         case .miss, .bypass:
-            var response = Self.response(
+            var response = response(
                 from: TableStoreResponse(
                     status: answer.status, headers: answer.headers, body: ByteBuffer(bytes: answer.body))
             )
@@ -102,102 +127,5 @@ extension ProxyService {
         }
         response.headers.replaceOrAdd(name: "x-dynacache-cache", value: status.rawValue)
         return response
-    }
-
-    /// A write: forwarded, then (on success or an unknown outcome) the items it touched are
-    /// invalidated before the client hears back.
-    func invalidatingWrite(_ cache: ItemCache, _ operation: Operation, body: [UInt8], json: JSONValue) async throws
-        -> ProxyHTTPResponse
-    {
-        let answer: TableStoreResponse
-        do {
-            answer = try await store.send(TableStoreRequest(operation: operation, body: body))
-        } catch {
-            await invalidate(cache, operation, json)  // outcome unknown: as if it succeeded
-            throw error
-        }
-        if answer.status < 300 || answer.status >= 500 {
-            await invalidate(cache, operation, json)
-        }
-        return Self.response(from: answer)
-    }
-
-    func invalidate(_ cache: ItemCache, _ operation: Operation, _ json: JSONValue) async {
-        switch operation.name {
-        case "PutItem":
-            if let table = json["TableName"]?.stringValue, let item = json["Item"] {
-                await invalidateItems(cache, table: table, items: [item], isFullItem: true)
-            }
-        case "UpdateItem", "DeleteItem":
-            if let table = json["TableName"]?.stringValue, let key = json["Key"] {
-                await invalidateItems(cache, table: table, items: [key], isFullItem: false)
-            }
-        case "BatchWriteItem":
-            for (table, requests) in json["RequestItems"]?.objectValue ?? [:] {
-                let list = requests.arrayValue ?? []
-                await invalidateItems(
-                    cache, table: table, items: list.compactMap { $0["PutRequest"]?["Item"] }, isFullItem: true)
-                await invalidateItems(
-                    cache, table: table, items: list.compactMap { $0["DeleteRequest"]?["Key"] }, isFullItem: false)
-            }
-        case "TransactWriteItems":
-            for action in json["TransactItems"]?.arrayValue ?? [] {
-                if let put = action["Put"], let table = put["TableName"]?.stringValue, let item = put["Item"] {
-                    await invalidateItems(cache, table: table, items: [item], isFullItem: true)
-                }
-                for kind in ["Update", "Delete"] {
-                    if let write = action[kind], let table = write["TableName"]?.stringValue, let key = write["Key"] {
-                        await invalidateItems(cache, table: table, items: [key], isFullItem: false)
-                    }
-                }
-            }
-        case "DeleteTable":
-            if let table = json["TableName"]?.stringValue {
-                keySchemas.forget(table)
-                await cache.invalidateAll(table: table)
-            }
-        case "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction":
-            // PartiQL: which items a statement writes is not worth parsing here; reads are left alone.
-            let statements =
-                ([json] + (json["Statements"]?.arrayValue ?? []) + (json["TransactStatements"]?.arrayValue ?? []))
-                .compactMap { $0["Statement"]?.stringValue }
-            if statements.contains(where: { !$0.trimmingPrefix(" ").uppercased().hasPrefix("SELECT") }) {
-                await cache.invalidateAll()
-            }
-        default:
-            break
-        }
-    }
-
-    func invalidateItems(_ cache: ItemCache, table: String, items: [JSONValue], isFullItem: Bool) async {
-        guard !items.isEmpty else { return }
-        var keys: [Item] = []
-        var names: [String]?
-        if isFullItem {
-            names = await keySchemas.keyNames(table)
-            if names == nil {
-                await cache.invalidateAll(table: table)
-                return
-            }
-        }
-        for json in items {
-            guard let item = try? Item.fromJSON(json, parameter: "Key") else { continue }
-            if let names {
-                var key: Item = [:]
-                for name in names { key[name] = item[name] }
-                keys.append(key)
-            } else {
-                keys.append(item)
-            }
-        }
-        await cache.invalidate(table: table, keys: keys)
-    }
-}
-
-extension String {
-    fileprivate func trimmingPrefix(_ character: Character) -> Substring {
-        var s = Substring(self)
-        while s.first == character || s.first == "\n" || s.first == "\t" { s = s.dropFirst() }
-        return s
     }
 }

@@ -81,6 +81,8 @@ public final class ProxyService: HTTPResponder {
             return try await cachedGetItem(cache, operation, body: body, json: json)
         case "BatchGetItem":
             return try await cachedBatchGetItem(cache, operation, json: json)
+        case "Query", "Scan":
+            return try await cachedQuery(cache, operation, body: body, json: json)
         case let name where Self.writeOperations.contains(name):
             return try await invalidatingWrite(cache, operation, body: body, json: json)
         default:

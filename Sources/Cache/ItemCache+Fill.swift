@@ -1,0 +1,104 @@
+import DynamoModel
+import Redis
+
+extension ItemCache {
+    /// One upstream read per key at a time (per proxy), stored under a lease.
+    func fill(_ key: CacheEntryKey, fetch: @escaping @Sendable (Bool) async throws -> UpstreamAnswer) async throws
+        -> UpstreamAnswer
+    {
+        let (task, joined): (Task<UpstreamAnswer, any Error>, Bool) = state.withLockedValue { state in
+            let lastInvalidation = max(
+                state.invalidatedAt[key.redisKey] ?? 0, key.registry.flatMap { state.invalidatedAt[$0] } ?? 0,
+                state.floor)
+            if let flight = state.flights[key], flight.sequence >= lastInvalidation {
+                return (flight.task, true)
+            }
+            state.sequence += 1
+            let sequence = state.sequence
+            let task = Task { try await self.leaseAndFetch(key, fetch: fetch) }
+            state.flights[key] = Flight(sequence: sequence, task: task)
+            return (task, false)
+        }
+        defer {
+            if !joined {
+                state.withLockedValue { state in
+                    if state.flights[key]?.task == task { state.flights[key] = nil }
+                }
+            }
+        }
+        return try await task.value
+    }
+
+    /// Takes the lease, reads (consistently inside a tombstone, where the read can be), and
+    /// stores the answer if the lease survived.
+    func leaseAndFetch(_ key: CacheEntryKey, fetch: @Sendable (Bool) async throws -> UpstreamAnswer) async throws
+        -> UpstreamAnswer
+    {
+        let policy = policies.policy(for: key.table)
+        let now = clock.nowMilliseconds()
+        let generation = l1?.generation() ?? 0
+        let token = "\(now):\(RequestID.make().prefix(16))"
+        var leased = false
+        var consistent = false
+        if let redis {
+            do {
+                let reply = try await redis.eval(
+                    ItemCacheScripts.readOrLease,
+                    keys: [key.redisKey] + (key.registry.map { [$0] } ?? []),
+                    arguments: [
+                        key.field, Array(token.utf8), Array(String(now).utf8),
+                        Array(String(leaseTimeoutMilliseconds).utf8), Array(String(policy.outerTTL).utf8),
+                        key.consistentFillPossible ? [] : Array("1".utf8),
+                    ]
+                )
+                let parts = reply.array ?? []
+                leased = parts.count > 1 && parts[1] == .integer(1)
+                if parts.count > 2, let until = parts[2].string.flatMap({ Int64($0) }), until > now {
+                    // Inside a tombstone a GSI read may predate the write: read, never keep.
+                    consistent = key.consistentFillPossible
+                }
+            } catch {
+                stats.recordRedisError()
+            }
+        }
+        stats.record(.upstreamCall, table: key.table, operation: key.operation)
+        let answer = try await fetch(consistent)
+        guard answer.status == 200, leased, let redis else { return answer }
+        let envelope = CacheEnvelope(
+            storedAtMilliseconds: clock.nowMilliseconds(), present: Self.isPresent(answer.body, key.operation),
+            body: answer.body)
+        do {
+            let stored = try await redis.eval(
+                ItemCacheScripts.fill,
+                keys: [key.redisKey],
+                arguments: [key.field, Array(token.utf8), envelope.bytes, Array(String(policy.outerTTL).utf8)]
+            )
+            if stored == .integer(1) {
+                l1?.insert(key, envelope: envelope, now: envelope.storedAtMilliseconds, readGeneration: generation)
+            } else {
+                stats.record(.fillDropped, table: key.table, operation: key.operation)
+            }
+        } catch {
+            stats.recordRedisError()
+        }
+        return answer
+    }
+
+    /// Stale-while-revalidate: at most one background refresh per key at a time.
+    func refreshInBackground(_ key: CacheEntryKey, fetch: @escaping @Sendable (Bool) async throws -> UpstreamAnswer) {
+        let start = state.withLockedValue { $0.refreshing.insert(key).inserted }
+        guard start else { return }
+        Task {
+            _ = try? await self.fill(key, fetch: fetch)
+            _ = self.state.withLockedValue { $0.refreshing.remove(key) }
+        }
+    }
+
+    /// Whether an answer holds data: an item for GetItem; any item for Query and Scan. An
+    /// answer without is remembered for the negative TTL only.
+    static func isPresent(_ body: [UInt8], _ operation: String) -> Bool {
+        guard let json = try? JSONParser.parse(body) else { return false }
+        if operation == "GetItem" { return json["Item"] != nil }
+        return !(json["Items"]?.arrayValue?.isEmpty ?? true) || json["Count"].map { $0 != .number("0") } ?? false
+    }
+}
