@@ -42,7 +42,7 @@ public final class RedisSubscriber: Sendable {
             do {
                 let expected = channels.count
                 let confirmed = NIOLockedValueBox(0)
-                let handler = SubscriberHandler(onMessage: onMessage) { [state, onSubscriptionChange] in
+                let onSubscribed: @Sendable () -> Void = { [state, onSubscriptionChange] in
                     let all = confirmed.withLockedValue { count in
                         count += 1
                         return count == expected
@@ -53,9 +53,10 @@ public final class RedisSubscriber: Sendable {
                 }
                 let channel = try await ClientBootstrap(group: group.next())
                     .connectTimeout(.milliseconds(configuration.connectTimeoutMilliseconds))
-                    .channelInitializer { channel in
+                    .channelInitializer { [onMessage] channel in
                         channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(handler)
+                            try channel.pipeline.syncOperations.addHandler(
+                                SubscriberHandler(onMessage: onMessage, onSubscribed: onSubscribed))
                         }
                     }
                     .connect(host: configuration.host, port: configuration.port).get()
