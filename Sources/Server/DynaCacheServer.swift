@@ -156,6 +156,7 @@ public final class DynaCacheServer: Sendable {
                 var stats = cache?.stats.json(redisConnected: cache?.redisConnected ?? false).objectValue ?? [:]
                 stats["retries"] = store.statsJSON()
                 if let l1 = cache?.l1 { stats["l1"] = l1.statsJSON }
+                if let batcher = proxy.missBatcher { stats["missBatching"] = batcher.statsJSON }
                 return .object(stats)
             }
         )

@@ -19,6 +19,7 @@ struct ConfigurationTests {
         #expect(config.cache.defaultPolicy.staleTime == 5000)
         #expect(config.cache.defaultPolicy.cacheQueries && !config.cache.defaultPolicy.cacheScans)
         #expect(config.l1 == L1Tier.Configuration(maxBytes: 64 << 20, ttlMilliseconds: 1_000))
+        #expect(config.missBatchWindowMicroseconds == nil)
         #expect(config.retry.maxAttempts == 8)
     }
 
@@ -31,6 +32,10 @@ struct ConfigurationTests {
         #expect(config.l1 == L1Tier.Configuration(maxBytes: 1000, ttlMilliseconds: 50))
         try config.apply(environment: ["DYNACACHE_L1_TTL_MS": "20"])
         #expect(config.l1?.ttlMilliseconds == 20)
+        try config.apply(yaml: "cache:\n  missBatching:\n    enabled: true\n", source: "test")
+        #expect(config.missBatchWindowMicroseconds == 300)
+        try config.apply(environment: ["DYNACACHE_MISS_BATCH_WINDOW_US": "0"])
+        #expect(config.missBatchWindowMicroseconds == nil)
         try config.apply(environment: ["DYNACACHE_L1_MAX_BYTES": "0"])
         #expect(config.l1 == nil)
         try config.apply(yaml: "cache:\n  l1:\n    enabled: false\n", source: "test")

@@ -185,3 +185,41 @@ def test_redis_killed_and_restarted_under_load_gives_no_errors_and_no_stale_valu
     finally:
         proxy.stop()
         redis.stop()
+
+
+def test_concurrent_misses_joined_into_batches_answer_as_their_own_reads(tmp_path, redis_server):
+    redis_server.command("FLUSHALL")
+    proxy = start_proxy("embedded", ["--data", str(tmp_path / "data")], env={"DYNACACHE_MISS_BATCH_WINDOW_US": "3000"})
+    try:
+        ddb = client(proxy.url)
+        ddb.create_table(TableName="Users", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                                      {"AttributeName": "sk", "KeyType": "RANGE"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                               {"AttributeName": "sk", "AttributeType": "N"}],
+                         BillingMode="PAY_PER_REQUEST")
+        for i in range(0, 40, 2):  # even keys exist, odd ones do not
+            ddb.put_item(TableName="Users", Item={"pk": {"S": f"u{i}"}, "sk": {"N": "1"}, "n": {"N": str(i)}})
+        time.sleep(3.2)  # past the writes' tombstones: these reads are plain misses
+        results, errors = {}, []
+
+        def read(i):
+            try:
+                c = client(proxy.url)
+                for _ in range(3):  # the same key twice in a row joins one slot
+                    results[i] = get(c, pk=f"u{i}")
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=read, args=(i,)) for i in range(40)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        for i in range(40):
+            item, _ = results[i]
+            assert (item["n"]["N"] if item else None) == (str(i) if i % 2 == 0 else None), i
+        batching = stats(proxy)["missBatching"]
+        assert int(batching["batches"]) > 0 and int(batching["batchedKeys"]) >= 2 * int(batching["batches"])
+    finally:
+        proxy.stop()

@@ -56,6 +56,12 @@ struct ConfigurationFile: Decodable {
         var `default`: Policy?
         var tables: [String: Policy]?
         var l1: L1?
+        var missBatching: MissBatching?
+    }
+    /// `cache.missBatching`: joining concurrent GetItem misses into BatchGetItem.
+    struct MissBatching: Decodable {
+        var enabled: Bool?
+        var windowUs: Int64?
     }
     /// `cache.l1`: the in-process tier.
     struct L1: Decodable {
@@ -125,6 +131,10 @@ extension ProxyConfiguration {
                     self.l1 = settings
                 }
             }
+            if let batching = c.missBatching {
+                missBatchWindowMicroseconds =
+                    batching.enabled == false ? nil : batching.windowUs ?? missBatchWindowMicroseconds ?? 300
+            }
             c.default?.apply(to: &cache.defaultPolicy)
             for (table, policy) in c.tables ?? [:] {
                 var merged = cache.defaultPolicy
@@ -157,6 +167,12 @@ extension ProxyConfiguration {
             }
             // 0 turns the tier off.
             l1 = bytes == 0 ? nil : L1Tier.Configuration(maxBytes: bytes, ttlMilliseconds: l1?.ttlMilliseconds ?? 1_000)
+        }
+        if let v = env["DYNACACHE_MISS_BATCH_WINDOW_US"] {
+            guard let us = Int64(v), us >= 0 else {
+                throw ConfigurationError("DYNACACHE_MISS_BATCH_WINDOW_US: not a non-negative integer: \(v)")
+            }
+            missBatchWindowMicroseconds = us == 0 ? nil : us  // 0 turns it off
         }
         if let v = env["DYNACACHE_L1_TTL_MS"], l1 != nil {
             guard let ms = Int64(v), ms >= 0 else {

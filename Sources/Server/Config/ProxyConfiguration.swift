@@ -52,6 +52,8 @@ public struct ProxyConfiguration: Sendable {
     public var cache = CachePolicies()
     /// The in-process L1 tier in front of Redis; nil turns it off.
     public var l1: L1Tier.Configuration? = L1Tier.Configuration()
+    /// Concurrent GetItem misses joined into one BatchGetItem within this window; nil: off.
+    public var missBatchWindowMicroseconds: Int64?
 
     /// How calls to the table store are retried (throttles, 5xx, dropped connections).
     public var retry = RetryPolicy()

@@ -48,7 +48,12 @@ extension ProxyService {
         -> ProxyHTTPResponse
     {
         let (answer, status) = try await cache.getItem(request: json) { consistent in
-            try await self.fetch(operation, body: body, json: json, consistent: consistent)
+            if let batcher = self.missBatcher,
+                case .cacheable(let table, let key, projection: nil) = GetItemCacheability.decide(json)
+            {
+                return try await batcher.get(table: table, key: key, consistent: consistent)
+            }
+            return try await self.fetch(operation, body: body, json: json, consistent: consistent)
         }
         return Self.cachedOrForwarded(answer, status: status)
     }

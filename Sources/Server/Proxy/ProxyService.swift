@@ -3,6 +3,7 @@ import DynamoModel
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import SigV4
 import TableStore
 
@@ -15,6 +16,8 @@ import TableStore
 public final class ProxyService: HTTPResponder {
     let store: any TableStore
     let cache: ItemCache?
+    /// Joins concurrent whole-item GetItem misses into BatchGetItems; nil when off.
+    let missBatcher: MissBatcher?
     let keySchemas: KeySchemas
     let authenticator: ClientAuthenticator
     let forwardOtherRequests: Bool
@@ -29,6 +32,13 @@ public final class ProxyService: HTTPResponder {
     ) {
         self.store = store
         self.cache = cache
+        self.missBatcher = configuration.missBatchWindowMicroseconds.flatMap { window in
+            cache == nil || window <= 0
+                ? nil
+                : MissBatcher(
+                    store: store, window: .microseconds(window), eventLoop: MultiThreadedEventLoopGroup.singleton.next()
+                )
+        }
         self.keySchemas = KeySchemas(store: store)
         self.authenticator = ClientAuthenticator(
             mode: configuration.clientAuth, keys: configuration.clientKeys, now: now)
