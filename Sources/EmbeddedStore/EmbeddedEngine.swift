@@ -13,6 +13,9 @@ final class EmbeddedEngine {
     let now: () -> Double
     /// Tables with local secondary indexes cap each partition key's items at this size.
     var itemCollectionLimitBytes = 10 * 1024 * 1024 * 1024
+    var streamSettings = StreamSettings()
+    var lastStreamTrimMilliseconds: Int64 = 0
+    var eventIDs = SplitMix64(seed: UInt64.random(in: 0...UInt64.max))
 
     init(path: String, now: @escaping () -> Double = { Date().timeIntervalSince1970 }) throws {
         self.db = try SQLiteDatabase(path: path)
@@ -33,6 +36,7 @@ final class EmbeddedEngine {
             CREATE TABLE IF NOT EXISTS dc_tx_tokens (token TEXT PRIMARY KEY, digest BLOB NOT NULL, at INTEGER NOT NULL);
             """
         )
+        try db.execute(Self.streamSchema)
         let select = try db.statement("SELECT definition FROM dc_tables")
         while try select.step() {
             if let json = try? JSONParser.parse(select.blob(0)), let table = TableDefinition(json: json) {
@@ -48,9 +52,10 @@ final class EmbeddedEngine {
     }
 
     /// Runs one operation. Every failure becomes DynamoDB's error shape; nothing escapes.
-    func handle(_ operation: String, _ request: JSONValue) -> Response {
+    func handle(_ operation: String, _ request: JSONValue, streams: Bool = false) -> Response {
         do {
-            return Response(status: 200, body: try dispatch(operation, request))
+            return Response(
+                status: 200, body: try streams ? dispatchStreams(operation, request) : dispatch(operation, request))
         } catch let error as DynamoError {
             return Self.errorResponse(error)
         } catch let error as ExpressionError {
@@ -209,8 +214,13 @@ final class EmbeddedEngine {
         try Item.fromJSON(try JSONParser.parse(bytes), parameter: "stored item")
     }
 
-    func storeItem(_ table: TableDefinition, _ item: Item, hash: [UInt8], range: [UInt8]) throws {
+    /// Writes an item; `old` is the item it replaces when the caller has read it (nil: read
+    /// here, if the table's stream needs it).
+    func storeItem(_ table: TableDefinition, _ item: Item, hash: [UInt8], range: [UInt8], old: Item?? = nil) throws {
         try checkItemCollection(table, item, hash: hash, range: range)
+        if table.stream?.enabled == true {
+            try recordChange(table, old: try old ?? loadItem(table, hash: hash, range: range), new: item)
+        }
         let insert = try db.statement(
             "INSERT OR REPLACE INTO dc_items (tbl, hk, rk, item, size) VALUES (?, ?, ?, ?, ?)"
         )
@@ -285,7 +295,13 @@ final class EmbeddedEngine {
         return CanonicalBytes.sortable(value)
     }
 
-    func removeItem(_ table: TableDefinition, hash: [UInt8], range: [UInt8]) throws {
+    func removeItem(
+        _ table: TableDefinition, hash: [UInt8], range: [UInt8], old: Item?? = nil, identity: JSONValue? = nil
+    ) throws {
+        if table.stream?.enabled == true {
+            try recordChange(
+                table, old: try old ?? loadItem(table, hash: hash, range: range), new: nil, identity: identity)
+        }
         let delete = try db.statement("DELETE FROM dc_items WHERE tbl = ? AND hk = ? AND rk = ?")
         delete.bind(1, table.name)
         delete.bind(2, hash)

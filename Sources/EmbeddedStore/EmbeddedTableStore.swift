@@ -16,11 +16,15 @@ public final class EmbeddedTableStore: TableStore {
     /// Opens (or creates) the store in `directory` (its file: `dynacache.sqlite3`).
     /// `itemCollectionLimitBytes`: the size one partition key's items may reach in a table with
     /// local secondary indexes (DynamoDB: 10 GB; tests shrink it).
-    public init(directory: String, itemCollectionLimitBytes: Int = 10 * 1024 * 1024 * 1024) throws {
+    public init(
+        directory: String, itemCollectionLimitBytes: Int = 10 * 1024 * 1024 * 1024,
+        streams: StreamSettings = StreamSettings()
+    ) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = (directory as NSString).appendingPathComponent("dynacache.sqlite3")
         let engine = try EmbeddedEngine(path: path)
         engine.itemCollectionLimitBytes = itemCollectionLimitBytes
+        engine.streamSettings = streams
         self.engine = NIOLockedEngine(engine)
         self.pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
@@ -53,23 +57,17 @@ final class NIOLockedEngine: @unchecked Sendable {
 
     func respond(_ request: TableStoreRequest) -> TableStoreResponse {
         let result: EmbeddedEngine.Response
-        if request.operation.family != .dynamoDB {
-            result = EmbeddedEngine.errorResponse(
-                .validation("The embedded table store does not serve DynamoDB Streams yet")
-            )
-        } else {
-            switch Result(catching: { try JSONParser.parse(request.body) }) {
-            case .success(let json):
-                guard case .object = json else {
-                    result = EmbeddedEngine.errorResponse(.serialization("The request body must be a JSON object"))
-                    break
-                }
-                lock.lock()
-                result = engine.handle(request.operation.name, json)
-                lock.unlock()
-            case .failure(let error):
-                result = EmbeddedEngine.errorResponse(.serialization("Malformed JSON request body: \(error)"))
+        switch Result(catching: { try JSONParser.parse(request.body) }) {
+        case .success(let json):
+            guard case .object = json else {
+                result = EmbeddedEngine.errorResponse(.serialization("The request body must be a JSON object"))
+                break
             }
+            lock.lock()
+            result = engine.handle(request.operation.name, json, streams: request.operation.family != .dynamoDB)
+            lock.unlock()
+        case .failure(let error):
+            result = EmbeddedEngine.errorResponse(.serialization("Malformed JSON request body: \(error)"))
         }
         let body = JSONWriter.bytes(result.body)
         return TableStoreResponse(

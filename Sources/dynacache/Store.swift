@@ -33,6 +33,9 @@ struct Store: AsyncParsableCommand, AsyncEntryPoint {
             "DYNACACHE_DATA": data,
             "DYNACACHE_FORWARD_OTHER_REQUESTS": "false",
         ])
+        // The embedded store's own settings (streams' retention, iterator lifetime, shard period).
+        try settings.apply(
+            environment: ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("DYNACACHE_STREAM_") })
         settings.adminEnabled = false
         settings.cacheEnabled = false
         settings.allowUnauthenticatedNonLoopback = allowUnauthenticated

@@ -187,11 +187,11 @@ def reset_moto(moto_url):
             s.recv(100)
 
 
-def start_store(data_dir, port=None):
+def start_store(data_dir, port=None, env=None):
     """`dynacache store` on a free port over `data_dir`."""
     port = port or free_port()
     svc = Service([DYNACACHE, "store", "--listen", f"127.0.0.1:{port}", "--data", str(data_dir)],
-                  f"http://127.0.0.1:{port}/", log_name="store")
+                  f"http://127.0.0.1:{port}/", env=env, log_name="store")
     svc.url = f"http://127.0.0.1:{port}"
     svc.port = port
     return svc

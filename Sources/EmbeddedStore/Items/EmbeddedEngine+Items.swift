@@ -52,7 +52,7 @@ extension EmbeddedEngine {
         return try db.transaction {
             let old = try loadItem(table, hash: key.hash, range: key.range)
             try Self.checkCondition(condition, old, request)
-            try storeItem(table, item, hash: key.hash, range: key.range)
+            try storeItem(table, item, hash: key.hash, range: key.range, old: .some(old))
             let capacity = capacityMode.map {
                 CapacityUnits.json(
                     table: table.name,
@@ -104,7 +104,7 @@ extension EmbeddedEngine {
         return try db.transaction {
             let old = try loadItem(table, hash: key.hash, range: key.range)
             try Self.checkCondition(condition, old, request)
-            if old != nil { try removeItem(table, hash: key.hash, range: key.range) }
+            if old != nil { try removeItem(table, hash: key.hash, range: key.range, old: .some(old)) }
             let capacity = capacityMode.map {
                 CapacityUnits.json(
                     table: table.name,
@@ -148,7 +148,7 @@ extension EmbeddedEngine {
             let base = old ?? keyItem
             let new = try UpdateApplier.apply(actions, to: base)
             try Self.checkWritable(new)
-            try storeItem(table, new, hash: key.hash, range: key.range)
+            try storeItem(table, new, hash: key.hash, range: key.range, old: .some(old))
             let capacity = capacityMode.map {
                 CapacityUnits.json(
                     table: table.name,

@@ -112,9 +112,13 @@ extension EmbeddedEngine {
                 units[action.table.name, default: 0] += 2 * CapacityUnits.write(bytes: size)
                 switch action.kind {
                 case .put, .update:
-                    try storeItem(action.table, news[i]!, hash: action.key.hash, range: action.key.range)
+                    try storeItem(
+                        action.table, news[i]!, hash: action.key.hash, range: action.key.range, old: .some(olds[i]))
                 case .delete:
-                    if olds[i] != nil { try removeItem(action.table, hash: action.key.hash, range: action.key.range) }
+                    if olds[i] != nil {
+                        try removeItem(
+                            action.table, hash: action.key.hash, range: action.key.range, old: .some(olds[i]))
+                    }
                 case .conditionCheck:
                     break
                 }

@@ -137,4 +137,12 @@ final class SQLiteStatement {
     func int64(_ column: Int32) -> Int64 {
         sqlite3_column_int64(handle, column)
     }
+
+    func isNull(_ column: Int32) -> Bool {
+        sqlite3_column_type(handle, column) == SQLITE_NULL
+    }
+
+    func bindNull(_ index: Int32) {
+        sqlite3_bind_null(handle, index)
+    }
 }

@@ -5,7 +5,8 @@ extension EmbeddedEngine {
     func createTable(_ request: JSONValue) throws -> JSONValue {
         let name = try Self.tableName(request)
         try Self.checkTableName(name)
-        for unsupported in ["StreamSpecification", "SSESpecification"]
+        let streamSpecification = try TableStream.specification(request)
+        for unsupported in ["SSESpecification"]
         where request[unsupported] != nil && request[unsupported] != .null {
             throw DynamoError.validation("The embedded table store does not support \(unsupported) yet")
         }
@@ -131,10 +132,13 @@ extension EmbeddedEngine {
             tableId: UUID().uuidString.lowercased()
         )
         definition.indexes = indexes
-        let insert = try db.statement("INSERT INTO dc_tables (name, definition) VALUES (?, ?)")
-        insert.bind(1, name)
-        insert.bind(2, JSONWriter.bytes(definition.json))
-        try insert.run()
+        try db.transaction {
+            if case .some(.some(let view)) = streamSpecification { try enableStream(&definition, viewType: view) }
+            let insert = try db.statement("INSERT INTO dc_tables (name, definition) VALUES (?, ?)")
+            insert.bind(1, name)
+            insert.bind(2, JSONWriter.bytes(definition.json))
+            try insert.run()
+        }
         tables[name] = definition
         return .object(["TableDescription": definition.description(status: "ACTIVE", itemCount: 0, sizeBytes: 0)])
     }
@@ -305,11 +309,13 @@ extension EmbeddedEngine {
 
     func deleteTable(_ request: JSONValue) throws -> JSONValue {
         let name = try Self.tableName(request)
-        guard let table = tables[name] else {
+        guard var table = tables[name] else {
             throw DynamoError.resourceNotFound("Requested resource not found: Table: \(name) not found")
         }
         let stats = try statistics(table)
         try db.transaction {
+            // The stream outlives the table until its records age out, as on DynamoDB.
+            if table.stream?.enabled == true { try disableStream(&table) }
             let items = try db.statement("DELETE FROM dc_items WHERE tbl = ?")
             items.bind(1, name)
             try items.run()

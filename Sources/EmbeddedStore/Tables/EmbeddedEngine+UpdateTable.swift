@@ -3,7 +3,7 @@ import DynamoModel
 extension EmbeddedEngine {
     /// UpdateTable: add a GSI (backfilled from the base table before the call returns, reported
     /// as CREATING in the answer and ACTIVE afterwards), remove one, change a GSI's or the
-    /// table's throughput or billing mode.
+    /// table's throughput or billing mode, enable or disable the stream.
     func updateTable(_ request: JSONValue) throws -> JSONValue {
         var table = try table(request)
         var attributes = table.attributeDefinitions
@@ -67,8 +67,23 @@ extension EmbeddedEngine {
         if let r = request["ProvisionedThroughput"]?["ReadCapacityUnits"]?.intValue { table.readCapacityUnits = r }
         if let w = request["ProvisionedThroughput"]?["WriteCapacityUnits"]?.intValue { table.writeCapacityUnits = w }
 
-        let definition = table
+        let streamChange = try TableStream.specification(request)
+        switch streamChange {
+        case .some(.some) where table.stream?.enabled == true:
+            throw DynamoError.validation("Table already has an enabled stream: \(table.stream!.arn)")
+        case .some(.none) where table.stream?.enabled != true:
+            throw DynamoError.validation("Table already has no enabled stream")
+        default:
+            break
+        }
+
+        var definition = table
         try db.transaction {
+            switch streamChange {
+            case .some(.some(let view)): try enableStream(&definition, viewType: view)
+            case .some(.none): try disableStream(&definition)
+            case .none: break
+            }
             for name in removed {
                 let delete = try db.statement("DELETE FROM dc_index_items WHERE tbl = ? AND idx = ?")
                 delete.bind(1, definition.name)
@@ -90,6 +105,7 @@ extension EmbeddedEngine {
             update.bind(2, definition.name)
             try update.run()
         }
+        table = definition
         tables[table.name] = table
         let stats = try statistics(table)
         var description = table.description(

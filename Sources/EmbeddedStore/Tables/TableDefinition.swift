@@ -19,6 +19,8 @@ struct TableDefinition: Sendable {
     var creationTime: Double
     var tableId: String
     var indexes: [IndexDefinition] = []
+    /// The latest stream, enabled or not (nil: never had one).
+    var stream: TableStream?
 
     var arn: String { "arn:aws:dynamodb:us-east-1:000000000000:table/\(name)" }
 
@@ -39,6 +41,7 @@ struct TableDefinition: Sendable {
         ]
         if let rangeKey { o["range"] = .array([.string(rangeKey.name), .string(rangeKey.type)]) }
         if !indexes.isEmpty { o["indexes"] = .array(indexes.map(\.json)) }
+        if let stream { o["stream"] = stream.json }
         return .object(o)
     }
 
@@ -86,6 +89,7 @@ struct TableDefinition: Sendable {
         self.creationTime = Double(json["created"]?.stringValue ?? "0") ?? 0
         self.tableId = json["id"]?.stringValue ?? ""
         self.indexes = json["indexes"]?.arrayValue?.compactMap { IndexDefinition(json: $0) } ?? []
+        self.stream = TableStream(json: json["stream"])
     }
 
     /// DescribeTable's `Table` member.
@@ -131,6 +135,15 @@ struct TableDefinition: Sendable {
         }
         if !globals.isEmpty { table["GlobalSecondaryIndexes"] = described(globals) }
         if !locals.isEmpty { table["LocalSecondaryIndexes"] = described(locals) }
+        if let stream {
+            if stream.enabled {
+                table["StreamSpecification"] = .object([
+                    "StreamEnabled": .bool(true), "StreamViewType": .string(stream.viewType.rawValue),
+                ])
+            }
+            table["LatestStreamArn"] = .string(stream.arn)
+            table["LatestStreamLabel"] = .string(stream.label)
+        }
         if billingMode == "PAY_PER_REQUEST" {
             table["BillingModeSummary"] = .object([
                 "BillingMode": .string("PAY_PER_REQUEST"),

@@ -1,4 +1,5 @@
 import Cache
+import EmbeddedStore
 import Foundation
 import SigV4
 import TableStore
@@ -73,6 +74,13 @@ struct ConfigurationFile: Decodable {
     var adminListen: String?
     var retry: Retry?
     var cache: CacheSection?
+    /// `embedded`: settings of the embedded table store; times in seconds.
+    struct Embedded: Decodable {
+        var streamRetentionSeconds: Double?
+        var streamIteratorLifetimeSeconds: Double?
+        var streamShardPeriodSeconds: Double?
+    }
+    var embedded: Embedded?
     var upstream: String?
     var streamsUpstream: String?
     var region: String?
@@ -120,6 +128,11 @@ extension ProxyConfiguration {
         }
         if let v = file.forwardOtherRequests { forwardOtherRequests = v }
         if let v = file.maxRequestBytes { maximumRequestBytes = v }
+        if let e = file.embedded {
+            if let v = e.streamRetentionSeconds { streams.retentionSeconds = v }
+            if let v = e.streamIteratorLifetimeSeconds { streams.iteratorLifetimeSeconds = v }
+            if let v = e.streamShardPeriodSeconds { streams.shardPeriodSeconds = v }
+        }
         if let c = file.cache {
             if let l1 = c.l1 {
                 if l1.enabled == false {
@@ -167,6 +180,17 @@ extension ProxyConfiguration {
             }
             // 0 turns the tier off.
             l1 = bytes == 0 ? nil : L1Tier.Configuration(maxBytes: bytes, ttlMilliseconds: l1?.ttlMilliseconds ?? 1_000)
+        }
+        for (name, path) in [
+            ("DYNACACHE_STREAM_RETENTION_S", \StreamSettings.retentionSeconds),
+            ("DYNACACHE_STREAM_ITERATOR_LIFETIME_S", \StreamSettings.iteratorLifetimeSeconds),
+            ("DYNACACHE_STREAM_SHARD_PERIOD_S", \StreamSettings.shardPeriodSeconds),
+        ] {
+            guard let v = env[name] else { continue }
+            guard let seconds = Double(v), seconds > 0 else {
+                throw ConfigurationError("\(name): not a positive number of seconds: \(v)")
+            }
+            streams[keyPath: path] = seconds
         }
         if let v = env["DYNACACHE_MISS_BATCH_WINDOW_US"] {
             guard let us = Int64(v), us >= 0 else {

@@ -1,4 +1,5 @@
 import Cache
+import EmbeddedStore
 import SigV4
 import TableStore
 
@@ -54,6 +55,8 @@ public struct ProxyConfiguration: Sendable {
     public var l1: L1Tier.Configuration? = L1Tier.Configuration()
     /// Concurrent GetItem misses joined into one BatchGetItem within this window; nil: off.
     public var missBatchWindowMicroseconds: Int64?
+    /// How the embedded store's streams age (retention, iterator lifetime, shard period).
+    public var streams = StreamSettings()
 
     /// How calls to the table store are retried (throttles, 5xx, dropped connections).
     public var retry = RetryPolicy()
