@@ -37,6 +37,7 @@ final class EmbeddedEngine {
             """
         )
         try db.execute(Self.streamSchema)
+        try db.execute(Self.ttlSchema)
         let select = try db.statement("SELECT definition FROM dc_tables")
         while try select.step() {
             if let json = try? JSONParser.parse(select.blob(0)), let table = TableDefinition(json: json) {
@@ -92,6 +93,8 @@ final class EmbeddedEngine {
         case "BatchWriteItem": return try batchWriteItem(request)
         case "TransactWriteItems": return try transactWriteItems(request)
         case "TransactGetItems": return try transactGetItems(request)
+        case "UpdateTimeToLive": return try updateTimeToLive(request)
+        case "DescribeTimeToLive": return try describeTimeToLive(request)
         default:
             throw DynamoError.validation("The embedded table store does not support \(operation) yet")
         }
@@ -231,6 +234,7 @@ final class EmbeddedEngine {
         insert.bind(5, Int64(ItemSize.of(item)))
         try insert.run()
         try reindex(table, item, hash: hash, range: range)
+        try indexExpiry(table, item, hash: hash, range: range)
     }
 
     /// Keeps every secondary index in step with one base item: its old entries go, and the new
@@ -308,6 +312,7 @@ final class EmbeddedEngine {
         delete.bind(3, range)
         try delete.run()
         try reindex(table, nil, hash: hash, range: range)
+        try indexExpiry(table, nil, hash: hash, range: range)
     }
 
     /// Checks an item about to be written: size limit and empty sets are DynamoDB's rules

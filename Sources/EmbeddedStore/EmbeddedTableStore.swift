@@ -12,25 +12,46 @@ import TableStore
 public final class EmbeddedTableStore: TableStore {
     let engine: NIOLockedEngine
     let pool: NIOThreadPool
+    let settings: EmbeddedStoreSettings
+    let sweeper: Task<Void, Never>?
 
     /// Opens (or creates) the store in `directory` (its file: `dynacache.sqlite3`).
-    /// `itemCollectionLimitBytes`: the size one partition key's items may reach in a table with
-    /// local secondary indexes (DynamoDB: 10 GB; tests shrink it).
-    public init(
-        directory: String, itemCollectionLimitBytes: Int = 10 * 1024 * 1024 * 1024,
-        streams: StreamSettings = StreamSettings()
-    ) throws {
+    public init(directory: String, settings: EmbeddedStoreSettings = EmbeddedStoreSettings()) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = (directory as NSString).appendingPathComponent("dynacache.sqlite3")
         let engine = try EmbeddedEngine(path: path)
-        engine.itemCollectionLimitBytes = itemCollectionLimitBytes
-        engine.streamSettings = streams
-        self.engine = NIOLockedEngine(engine)
-        self.pool = NIOThreadPool(numberOfThreads: 1)
+        engine.itemCollectionLimitBytes = settings.itemCollectionLimitBytes
+        engine.streamSettings = settings.streams
+        let locked = NIOLockedEngine(engine)
+        let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
+        self.engine = locked
+        self.pool = pool
+        self.settings = settings
+        let interval = settings.ttlSweepIntervalSeconds
+        self.sweeper =
+            interval > 0
+            ? Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+                    _ = try? await pool.runIfActive { locked.sweepExpiredItems() }
+                }
+            } : nil
+    }
+
+    /// The same with only the item-collection limit changed (tests of that limit).
+    public convenience init(directory: String, itemCollectionLimitBytes: Int) throws {
+        var settings = EmbeddedStoreSettings()
+        settings.itemCollectionLimitBytes = itemCollectionLimitBytes
+        try self.init(directory: directory, settings: settings)
     }
 
     public func send(_ request: TableStoreRequest) async throws -> TableStoreResponse {
+        if settings.latencyMilliseconds > 0 {
+            let jitter = settings.latencyJitterMilliseconds
+            let delay = settings.latencyMilliseconds + (jitter > 0 ? Double.random(in: -jitter...jitter) : 0)
+            try await Task.sleep(nanoseconds: UInt64(max(0, delay) * 1e6))
+        }
         let engine = self.engine
         return try await pool.runIfActive {
             engine.respond(request)
@@ -43,6 +64,7 @@ public final class EmbeddedTableStore: TableStore {
     }
 
     public func shutdown() async throws {
+        sweeper?.cancel()
         try await pool.shutdownGracefully()
     }
 }
@@ -54,6 +76,13 @@ final class NIOLockedEngine: @unchecked Sendable {
     private let lock = NSLock()
 
     init(_ engine: EmbeddedEngine) { self.engine = engine }
+
+    /// One sweep of expired items (the TTL sweeper's tick).
+    func sweepExpiredItems() {
+        lock.lock()
+        defer { lock.unlock() }
+        _ = try? engine.sweepExpiredItems()
+    }
 
     func respond(_ request: TableStoreRequest) -> TableStoreResponse {
         let result: EmbeddedEngine.Response

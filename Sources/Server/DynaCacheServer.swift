@@ -72,7 +72,7 @@ public final class DynaCacheServer: Sendable {
             throw ConfigurationError("no upstream: pass --upstream URL (a DynamoDB-compatible endpoint)")
         case .embedded:
             do {
-                return try EmbeddedTableStore(directory: configuration.dataDirectory, streams: configuration.streams)
+                return try EmbeddedTableStore(directory: configuration.dataDirectory, settings: configuration.embedded)
             } catch {
                 throw ConfigurationError(
                     "cannot open the embedded table store in \(configuration.dataDirectory): \(error)")

@@ -18,6 +18,9 @@ struct Store: AsyncParsableCommand, AsyncEntryPoint {
     @Flag(name: .customLong("allow-unauthenticated"), help: "Allow listening on a non-loopback address.")
     var allowUnauthenticated = false
 
+    @Option(help: "A delay added to every request, MS or MS±MS, to model a remote DynamoDB.")
+    var latency: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -33,9 +36,13 @@ struct Store: AsyncParsableCommand, AsyncEntryPoint {
             "DYNACACHE_DATA": data,
             "DYNACACHE_FORWARD_OTHER_REQUESTS": "false",
         ])
-        // The embedded store's own settings (streams' retention, iterator lifetime, shard period).
+        // The embedded store's own settings (streams' aging, TTL sweeps, latency).
         try settings.apply(
-            environment: ProcessInfo.processInfo.environment.filter { $0.key.hasPrefix("DYNACACHE_STREAM_") })
+            environment: ProcessInfo.processInfo.environment.filter {
+                $0.key.hasPrefix("DYNACACHE_STREAM_") || $0.key.hasPrefix("DYNACACHE_TTL_")
+                    || $0.key == "DYNACACHE_LATENCY"
+            })
+        if let latency { try settings.apply(environment: ["DYNACACHE_LATENCY": latency]) }
         settings.adminEnabled = false
         settings.cacheEnabled = false
         settings.allowUnauthenticatedNonLoopback = allowUnauthenticated

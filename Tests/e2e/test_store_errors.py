@@ -134,8 +134,10 @@ def test_one_megabyte_pages(ddb):
 def test_malformed_requests_to_the_store(store, ddb):
     status, _, data = post(store.url, "DynamoDB_20120810.GetItem", b"{nope")
     assert status == 400 and error_of(data)[0] == "SerializationException"
-    status, _, data = post(store.url, "DynamoDB_20120810.UpdateTimeToLive", b"{}")
+    status, _, data = post(store.url, "DynamoDB_20120810.CreateBackup", b"{}")
     assert status == 400 and "does not support" in error_of(data)[1]
+    status, _, data = post(store.url, "DynamoDB_20120810.UpdateTimeToLive", b"{}")
+    assert status == 400 and error_of(data)[0] == "ValidationException"
     status, _, data = post(store.url, "DynamoDB_20120810.Nope", b"{}")
     assert error_of(data)[0] == "UnknownOperationException"
     assert ddb.list_tables()["TableNames"] == ["Orders"]

@@ -21,6 +21,8 @@ struct TableDefinition: Sendable {
     var indexes: [IndexDefinition] = []
     /// The latest stream, enabled or not (nil: never had one).
     var stream: TableStream?
+    /// The TTL attribute while time to live is enabled.
+    var timeToLive: String?
 
     var arn: String { "arn:aws:dynamodb:us-east-1:000000000000:table/\(name)" }
 
@@ -42,6 +44,7 @@ struct TableDefinition: Sendable {
         if let rangeKey { o["range"] = .array([.string(rangeKey.name), .string(rangeKey.type)]) }
         if !indexes.isEmpty { o["indexes"] = .array(indexes.map(\.json)) }
         if let stream { o["stream"] = stream.json }
+        if let timeToLive { o["ttl"] = .string(timeToLive) }
         return .object(o)
     }
 
@@ -90,6 +93,7 @@ struct TableDefinition: Sendable {
         self.tableId = json["id"]?.stringValue ?? ""
         self.indexes = json["indexes"]?.arrayValue?.compactMap { IndexDefinition(json: $0) } ?? []
         self.stream = TableStream(json: json["stream"])
+        self.timeToLive = json["ttl"]?.stringValue
     }
 
     /// DescribeTable's `Table` member.

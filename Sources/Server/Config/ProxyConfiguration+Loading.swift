@@ -79,6 +79,9 @@ struct ConfigurationFile: Decodable {
         var streamRetentionSeconds: Double?
         var streamIteratorLifetimeSeconds: Double?
         var streamShardPeriodSeconds: Double?
+        var ttlSweepIntervalSeconds: Double?
+        /// `MS` or `MS±MS`.
+        var latencyMs: String?
     }
     var embedded: Embedded?
     var upstream: String?
@@ -129,9 +132,13 @@ extension ProxyConfiguration {
         if let v = file.forwardOtherRequests { forwardOtherRequests = v }
         if let v = file.maxRequestBytes { maximumRequestBytes = v }
         if let e = file.embedded {
-            if let v = e.streamRetentionSeconds { streams.retentionSeconds = v }
-            if let v = e.streamIteratorLifetimeSeconds { streams.iteratorLifetimeSeconds = v }
-            if let v = e.streamShardPeriodSeconds { streams.shardPeriodSeconds = v }
+            if let v = e.streamRetentionSeconds { embedded.streams.retentionSeconds = v }
+            if let v = e.streamIteratorLifetimeSeconds { embedded.streams.iteratorLifetimeSeconds = v }
+            if let v = e.streamShardPeriodSeconds { embedded.streams.shardPeriodSeconds = v }
+            if let v = e.ttlSweepIntervalSeconds { embedded.ttlSweepIntervalSeconds = v }
+            if let v = e.latencyMs, !embedded.setLatency(v) {
+                throw ConfigurationError("\(source): embedded.latencyMs: expected MS or MS±MS, got \(v)")
+            }
         }
         if let c = file.cache {
             if let l1 = c.l1 {
@@ -182,15 +189,19 @@ extension ProxyConfiguration {
             l1 = bytes == 0 ? nil : L1Tier.Configuration(maxBytes: bytes, ttlMilliseconds: l1?.ttlMilliseconds ?? 1_000)
         }
         for (name, path) in [
-            ("DYNACACHE_STREAM_RETENTION_S", \StreamSettings.retentionSeconds),
-            ("DYNACACHE_STREAM_ITERATOR_LIFETIME_S", \StreamSettings.iteratorLifetimeSeconds),
-            ("DYNACACHE_STREAM_SHARD_PERIOD_S", \StreamSettings.shardPeriodSeconds),
+            ("DYNACACHE_STREAM_RETENTION_S", \EmbeddedStoreSettings.streams.retentionSeconds),
+            ("DYNACACHE_STREAM_ITERATOR_LIFETIME_S", \EmbeddedStoreSettings.streams.iteratorLifetimeSeconds),
+            ("DYNACACHE_STREAM_SHARD_PERIOD_S", \EmbeddedStoreSettings.streams.shardPeriodSeconds),
+            ("DYNACACHE_TTL_SWEEP_INTERVAL_S", \EmbeddedStoreSettings.ttlSweepIntervalSeconds),
         ] {
             guard let v = env[name] else { continue }
             guard let seconds = Double(v), seconds > 0 else {
                 throw ConfigurationError("\(name): not a positive number of seconds: \(v)")
             }
-            streams[keyPath: path] = seconds
+            embedded[keyPath: path] = seconds
+        }
+        if let v = env["DYNACACHE_LATENCY"], !embedded.setLatency(v) {
+            throw ConfigurationError("DYNACACHE_LATENCY: expected MS or MS±MS, got \(v)")
         }
         if let v = env["DYNACACHE_MISS_BATCH_WINDOW_US"] {
             guard let us = Int64(v), us >= 0 else {

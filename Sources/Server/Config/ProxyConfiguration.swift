@@ -55,8 +55,8 @@ public struct ProxyConfiguration: Sendable {
     public var l1: L1Tier.Configuration? = L1Tier.Configuration()
     /// Concurrent GetItem misses joined into one BatchGetItem within this window; nil: off.
     public var missBatchWindowMicroseconds: Int64?
-    /// How the embedded store's streams age (retention, iterator lifetime, shard period).
-    public var streams = StreamSettings()
+    /// The embedded store's settings: streams' aging, TTL sweeps, injected latency.
+    public var embedded = EmbeddedStoreSettings()
 
     /// How calls to the table store are retried (throttles, 5xx, dropped connections).
     public var retry = RetryPolicy()
