@@ -15,6 +15,8 @@ final class EmbeddedEngine {
     var itemCollectionLimitBytes = 10 * 1024 * 1024 * 1024
     var streamSettings = StreamSettings()
     var lastStreamTrimMilliseconds: Int64 = 0
+    /// Eventually consistent reads see the table this long ago (0: off; see ReplicaLag).
+    var replicaLagMilliseconds: Int64 = 0
     var eventIDs = SplitMix64(seed: UInt64.random(in: 0...UInt64.max))
 
     init(path: String, now: @escaping () -> Double = { Date().timeIntervalSince1970 }) throws {
@@ -38,6 +40,7 @@ final class EmbeddedEngine {
         )
         try db.execute(Self.streamSchema)
         try db.execute(Self.ttlSchema)
+        try db.execute(Self.replicaSchema)
         let select = try db.statement("SELECT definition FROM dc_tables")
         while try select.step() {
             if let json = try? JSONParser.parse(select.blob(0)), let table = TableDefinition(json: json) {
@@ -204,8 +207,11 @@ final class EmbeddedEngine {
 
     // MARK: Rows
 
-    func loadItem(_ table: TableDefinition, hash: [UInt8], range: [UInt8]) throws -> Item? {
-        let select = try db.statement("SELECT item FROM dc_items WHERE tbl = ? AND hk = ? AND rk = ?")
+    /// The item as stored; an eventually consistent read (`consistent: false`) may see the
+    /// lagging replica instead.
+    func loadItem(_ table: TableDefinition, hash: [UInt8], range: [UInt8], consistent: Bool = true) throws -> Item? {
+        let source = try readSource(consistent: consistent)
+        let select = try db.statement("SELECT item FROM \(source.items) WHERE tbl = ? AND hk = ? AND rk = ?")
         select.bind(1, table.name)
         select.bind(2, hash)
         select.bind(3, range)
@@ -235,13 +241,16 @@ final class EmbeddedEngine {
         try insert.run()
         try reindex(table, item, hash: hash, range: range)
         try indexExpiry(table, item, hash: hash, range: range)
+        try logForReplica(table, item, hash: hash, range: range)
     }
 
     /// Keeps every secondary index in step with one base item: its old entries go, and the new
     /// item is entered in each index whose key attributes it has (sparse indexes).
-    func reindex(_ table: TableDefinition, _ item: Item?, hash: [UInt8], range: [UInt8]) throws {
+    func reindex(
+        _ table: TableDefinition, _ item: Item?, hash: [UInt8], range: [UInt8], into entries: String = "dc_index_items"
+    ) throws {
         guard !table.indexes.isEmpty else { return }
-        let delete = try db.statement("DELETE FROM dc_index_items WHERE tbl = ? AND bhk = ? AND brk = ?")
+        let delete = try db.statement("DELETE FROM \(entries) WHERE tbl = ? AND bhk = ? AND brk = ?")
         delete.bind(1, table.name)
         delete.bind(2, hash)
         delete.bind(3, range)
@@ -256,7 +265,7 @@ final class EmbeddedEngine {
             }
             let projected = index.project(item, baseKeys: table.keyNames)
             let insert = try db.statement(
-                "INSERT OR REPLACE INTO dc_index_items (tbl, idx, ihk, irk, bhk, brk, item, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                "INSERT OR REPLACE INTO \(entries) (tbl, idx, ihk, irk, bhk, brk, item, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             )
             insert.bind(1, table.name)
             insert.bind(2, index.name)
@@ -313,6 +322,7 @@ final class EmbeddedEngine {
         try delete.run()
         try reindex(table, nil, hash: hash, range: range)
         try indexExpiry(table, nil, hash: hash, range: range)
+        try logForReplica(table, nil, hash: hash, range: range)
     }
 
     /// Checks an item about to be written: size limit and empty sets are DynamoDB's rules

@@ -22,6 +22,10 @@ public final class EmbeddedTableStore: TableStore {
         let engine = try EmbeddedEngine(path: path)
         engine.itemCollectionLimitBytes = settings.itemCollectionLimitBytes
         engine.streamSettings = settings.streams
+        if settings.replicaLagMilliseconds > 0 {
+            engine.replicaLagMilliseconds = Int64(settings.replicaLagMilliseconds)
+            try engine.resetReplica()
+        }
         let locked = NIOLockedEngine(engine)
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()

@@ -21,6 +21,11 @@ struct Store: AsyncParsableCommand, AsyncEntryPoint {
     @Option(help: "A delay added to every request, MS or MS±MS, to model a remote DynamoDB.")
     var latency: String?
 
+    @Option(
+        name: .customLong("replica-lag"),
+        help: "Eventually consistent reads may see the table as it was this many milliseconds ago.")
+    var replicaLag: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -40,9 +45,10 @@ struct Store: AsyncParsableCommand, AsyncEntryPoint {
         try settings.apply(
             environment: ProcessInfo.processInfo.environment.filter {
                 $0.key.hasPrefix("DYNACACHE_STREAM_") || $0.key.hasPrefix("DYNACACHE_TTL_")
-                    || $0.key == "DYNACACHE_LATENCY"
+                    || $0.key == "DYNACACHE_LATENCY" || $0.key == "DYNACACHE_REPLICA_LAG_MS"
             })
         if let latency { try settings.apply(environment: ["DYNACACHE_LATENCY": latency]) }
+        if let replicaLag { try settings.apply(environment: ["DYNACACHE_REPLICA_LAG_MS": replicaLag]) }
         settings.adminEnabled = false
         settings.cacheEnabled = false
         settings.allowUnauthenticatedNonLoopback = allowUnauthenticated

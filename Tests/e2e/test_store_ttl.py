@@ -121,3 +121,48 @@ def test_injected_latency(tmp_path):
     bad = subprocess.run([DYNACACHE, "store", "--latency", "fast", "--data", str(tmp_path / "b")],
                          capture_output=True, text=True, timeout=30)
     assert bad.returncode != 0 and "MS or MS±MS" in (bad.stderr + bad.stdout)
+
+
+def test_replica_lag_is_seen_by_eventually_consistent_reads_and_never_by_consistent_ones(tmp_path):
+    svc = start_store(tmp_path / "s", env={"DYNACACHE_REPLICA_LAG_MS": "1500"})
+    try:
+        ddb = client(svc.url)
+        ddb.create_table(
+            TableName="Lagged", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"},
+                                  {"AttributeName": "g", "AttributeType": "S"}],
+            GlobalSecondaryIndexes=[{"IndexName": "byG", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                     "Projection": {"ProjectionType": "ALL"}}],
+            BillingMode="PAY_PER_REQUEST")
+        key = {"pk": {"S": "a"}, "sk": {"N": "1"}}
+        ddb.put_item(TableName="Lagged", Item={**key, "v": {"N": "1"}, "g": {"S": "x"}})
+
+        def views():
+            get = ddb.get_item(TableName="Lagged", Key=key).get("Item")
+            strong = ddb.get_item(TableName="Lagged", Key=key, ConsistentRead=True).get("Item")
+            query = ddb.query(TableName="Lagged", KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "a"}})["Items"]
+            strong_query = ddb.query(TableName="Lagged", KeyConditionExpression="pk = :p",
+                                     ExpressionAttributeValues={":p": {"S": "a"}}, ConsistentRead=True)["Items"]
+            gsi = ddb.query(TableName="Lagged", IndexName="byG", KeyConditionExpression="g = :g",
+                            ExpressionAttributeValues={":g": {"S": "x"}})["Items"]
+            scan = ddb.scan(TableName="Lagged")["Items"]
+            batch = ddb.batch_get_item(RequestItems={"Lagged": {"Keys": [key]}})["Responses"]["Lagged"]
+            v = lambda item: item["v"]["N"] if item else None  # noqa: E731
+            return {"get": v(get), "strong": v(strong), "query": [v(i) for i in query], "strongQuery": [v(i) for i in strong_query],
+                    "gsi": [v(i) for i in gsi], "scan": [v(i) for i in scan], "batch": [v(i) for i in batch]}
+
+        # just written: consistent reads see it, the replica does not have it yet
+        seen = views()
+        assert seen["strong"] == "1" and seen["strongQuery"] == ["1"]
+        assert seen["get"] is None and seen["query"] == [] and seen["gsi"] == [] and seen["scan"] == [] and seen["batch"] == []
+        time.sleep(1.6)
+        assert views() == {"get": "1", "strong": "1", "query": ["1"], "strongQuery": ["1"], "gsi": ["1"], "scan": ["1"], "batch": ["1"]}
+        ddb.update_item(TableName="Lagged", Key=key, UpdateExpression="SET v = :v", ExpressionAttributeValues={":v": {"N": "2"}})
+        seen = views()
+        assert seen["strong"] == "2" and seen["get"] == "1" and seen["gsi"] == ["1"]  # the old value, not nothing
+        ddb.delete_item(TableName="Lagged", Key=key)
+        assert ddb.get_item(TableName="Lagged", Key=key, ConsistentRead=True).get("Item") is None
+        time.sleep(1.6)
+        assert views() == {"get": None, "strong": None, "query": [], "strongQuery": [], "gsi": [], "scan": [], "batch": []}
+    finally:
+        svc.stop()

@@ -58,7 +58,8 @@ extension EmbeddedEngine {
                     continue
                 }
                 let k = try keyBytes(plan.table, key, exact: true)
-                let item = try loadItem(plan.table, hash: k.hash, range: k.range)
+                let item = try loadItem(
+                    plan.table, hash: k.hash, range: k.range, consistent: plan.raw["ConsistentRead"] == .bool(true))
                 units[name, default: 0] += CapacityUnits.read(
                     bytes: item.map(ItemSize.of) ?? 0,
                     consistent: plan.raw["ConsistentRead"] == .bool(true)

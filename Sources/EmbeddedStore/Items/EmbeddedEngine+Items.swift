@@ -78,7 +78,7 @@ extension EmbeddedEngine {
         let key = try keyBytes(table, keyItem, exact: true)
         let capacityMode = try CapacityUnits.requested(request)
         let consistent = request["ConsistentRead"] == .bool(true)
-        let item = try loadItem(table, hash: key.hash, range: key.range)
+        let item = try loadItem(table, hash: key.hash, range: key.range, consistent: consistent)
         let capacity = capacityMode.map {
             CapacityUnits.json(
                 table: table.name,

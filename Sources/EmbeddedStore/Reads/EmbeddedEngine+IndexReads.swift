@@ -20,7 +20,8 @@ extension EmbeddedEngine {
             throw DynamoError.validation(
                 "The provided starting key is invalid: Exclusive start key must have same hash key as the query")
         }
-        var sql = "SELECT item, size FROM dc_index_items WHERE tbl = ? AND idx = ? AND ihk = ?"
+        let entries = try readSource(consistent: options.consistent && index.kind == .local).indexItems
+        var sql = "SELECT item, size FROM \(entries) WHERE tbl = ? AND idx = ? AND ihk = ?"
         var binds: [[UInt8]] = []
         if let start = options.exclusiveStart {
             sql += forward ? " AND (irk, bhk, brk) > (?, ?, ?)" : " AND (irk, bhk, brk) < (?, ?, ?)"
@@ -52,7 +53,8 @@ extension EmbeddedEngine {
         _ options: ReadOptions,
         segmentation: (Int, Int)?
     ) throws -> JSONValue {
-        var sql = "SELECT ihk, item, size FROM dc_index_items WHERE tbl = ? AND idx = ?"
+        let entries = try readSource(consistent: options.consistent && index.kind == .local).indexItems
+        var sql = "SELECT ihk, item, size FROM \(entries) WHERE tbl = ? AND idx = ?"
         var binds: [[UInt8]] = []
         if let start = options.exclusiveStart {
             guard let ihk = start[index.hashKey.name].flatMap(CanonicalBytes.sortable) else {

@@ -183,7 +183,8 @@ extension EmbeddedEngine {
                 "The provided starting key is invalid: Exclusive start key must have same hash key as the query")
         }
 
-        var sql = "SELECT item, size FROM dc_items WHERE tbl = ? AND hk = ?"
+        var sql =
+            "SELECT item, size FROM \(try readSource(consistent: options.consistent).items) WHERE tbl = ? AND hk = ?"
         var binds: [[UInt8]] = []
         if let start = options.exclusiveStart, let rangeKey = table.rangeKey, let v = start[rangeKey.name] {
             sql += forward ? " AND rk > ?" : " AND rk < ?"
@@ -269,7 +270,7 @@ extension EmbeddedEngine {
             )
         }
         if let index { return try scanIndex(table, index, options, segmentation: segmentation) }
-        var sql = "SELECT hk, item, size FROM dc_items WHERE tbl = ?"
+        var sql = "SELECT hk, item, size FROM \(try readSource(consistent: options.consistent).items) WHERE tbl = ?"
         var startBinds: [[UInt8]] = []
         if let start = options.exclusiveStart {
             let key = try keyBytes(table, start, exact: true)

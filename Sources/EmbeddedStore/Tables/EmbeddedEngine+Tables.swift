@@ -325,6 +325,7 @@ extension EmbeddedEngine {
             let expiries = try db.statement("DELETE FROM dc_ttl WHERE tbl = ?")
             expiries.bind(1, name)
             try expiries.run()
+            try dropFromReplica(name)
             let row = try db.statement("DELETE FROM dc_tables WHERE name = ?")
             row.bind(1, name)
             try row.run()

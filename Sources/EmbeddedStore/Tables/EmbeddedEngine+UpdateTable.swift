@@ -100,6 +100,7 @@ extension EmbeddedEngine {
                     try reindex(definition, try Self.decodeItem(bytes), hash: hash, range: range)
                 }
             }
+            if !created.isEmpty || !removed.isEmpty { try rebuildReplicaIndexes(definition) }
             let update = try db.statement("UPDATE dc_tables SET definition = ? WHERE name = ?")
             update.bind(1, JSONWriter.bytes(definition.json))
             update.bind(2, definition.name)

@@ -82,6 +82,7 @@ struct ConfigurationFile: Decodable {
         var ttlSweepIntervalSeconds: Double?
         /// `MS` or `MS±MS`.
         var latencyMs: String?
+        var replicaLagMs: Double?
     }
     var embedded: Embedded?
     var upstream: String?
@@ -136,6 +137,7 @@ extension ProxyConfiguration {
             if let v = e.streamIteratorLifetimeSeconds { embedded.streams.iteratorLifetimeSeconds = v }
             if let v = e.streamShardPeriodSeconds { embedded.streams.shardPeriodSeconds = v }
             if let v = e.ttlSweepIntervalSeconds { embedded.ttlSweepIntervalSeconds = v }
+            if let v = e.replicaLagMs { embedded.replicaLagMilliseconds = max(0, v) }
             if let v = e.latencyMs, !embedded.setLatency(v) {
                 throw ConfigurationError("\(source): embedded.latencyMs: expected MS or MS±MS, got \(v)")
             }
@@ -199,6 +201,12 @@ extension ProxyConfiguration {
                 throw ConfigurationError("\(name): not a positive number of seconds: \(v)")
             }
             embedded[keyPath: path] = seconds
+        }
+        if let v = env["DYNACACHE_REPLICA_LAG_MS"] {
+            guard let ms = Double(v), ms >= 0 else {
+                throw ConfigurationError("DYNACACHE_REPLICA_LAG_MS: not a non-negative number: \(v)")
+            }
+            embedded.replicaLagMilliseconds = ms
         }
         if let v = env["DYNACACHE_LATENCY"], !embedded.setLatency(v) {
             throw ConfigurationError("DYNACACHE_LATENCY: expected MS or MS±MS, got \(v)")
