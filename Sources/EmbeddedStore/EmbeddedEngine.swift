@@ -17,6 +17,9 @@ final class EmbeddedEngine {
     var lastStreamTrimMilliseconds: Int64 = 0
     /// Eventually consistent reads see the table this long ago (0: off; see ReplicaLag).
     var replicaLagMilliseconds: Int64 = 0
+    /// Provisioned-capacity buckets by budget, and how many seconds of unused capacity they keep.
+    var capacityBuckets: [String: TokenBucket] = [:]
+    var capacityBurstSeconds: Double = 300
     var eventIDs = SplitMix64(seed: UInt64.random(in: 0...UInt64.max))
 
     init(path: String, now: @escaping () -> Double = { Date().timeIntervalSince1970 }) throws {

@@ -10,6 +10,9 @@ public struct EmbeddedStoreSettings: Sendable, Equatable {
     public var latencyJitterMilliseconds: Double = 0
     /// One partition key's items in a table with LSIs may not grow past this (DynamoDB: 10 GB).
     public var itemCollectionLimitBytes = 10 * 1024 * 1024 * 1024
+    /// How many seconds of unused provisioned capacity a table or GSI keeps for bursts
+    /// (DynamoDB: 300); a new bucket starts full.
+    public var capacityBurstSeconds: Double = 300
     /// Eventually consistent reads see the table as it was this long ago (0: off).
     public var replicaLagMilliseconds: Double = 0
 

@@ -22,6 +22,7 @@ public final class EmbeddedTableStore: TableStore {
         let engine = try EmbeddedEngine(path: path)
         engine.itemCollectionLimitBytes = settings.itemCollectionLimitBytes
         engine.streamSettings = settings.streams
+        engine.capacityBurstSeconds = settings.capacityBurstSeconds
         if settings.replicaLagMilliseconds > 0 {
             engine.replicaLagMilliseconds = Int64(settings.replicaLagMilliseconds)
             try engine.resetReplica()

@@ -45,10 +45,14 @@ struct Store: AsyncParsableCommand, AsyncEntryPoint {
         try settings.apply(
             environment: ProcessInfo.processInfo.environment.filter {
                 $0.key.hasPrefix("DYNACACHE_STREAM_") || $0.key.hasPrefix("DYNACACHE_TTL_")
+                    || $0.key == "DYNACACHE_CAPACITY_BURST_S"
                     || $0.key == "DYNACACHE_LATENCY" || $0.key == "DYNACACHE_REPLICA_LAG_MS"
             })
         if let latency { try settings.apply(environment: ["DYNACACHE_LATENCY": latency]) }
         if let replicaLag { try settings.apply(environment: ["DYNACACHE_REPLICA_LAG_MS": replicaLag]) }
+        // The store answers as DynamoDB would, throttles included: retrying is its clients' job.
+        settings.retry.maxAttempts = 1
+        settings.retry.adaptive = false
         settings.adminEnabled = false
         settings.cacheEnabled = false
         settings.allowUnauthenticatedNonLoopback = allowUnauthenticated

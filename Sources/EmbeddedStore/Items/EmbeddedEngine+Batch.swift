@@ -49,6 +49,8 @@ extension EmbeddedEngine {
         var units: [String: Double] = [:]
         let capacityMode = try CapacityUnits.requested(request)
         var bytes = 0
+        var throttled = false
+        var processed = 0
         for (name, plan) in plans {
             var found: [JSONValue] = []
             var leftover: [JSONValue] = []
@@ -57,13 +59,22 @@ extension EmbeddedEngine {
                     leftover.append(key.json)
                     continue
                 }
+                // A spent read budget leaves the rest of the table's keys unprocessed.
+                guard hasCapacity(Budget(table: plan.table, kind: .read)) else {
+                    leftover.append(key.json)
+                    throttled = true
+                    continue
+                }
                 let k = try keyBytes(plan.table, key, exact: true)
                 let item = try loadItem(
                     plan.table, hash: k.hash, range: k.range, consistent: plan.raw["ConsistentRead"] == .bool(true))
-                units[name, default: 0] += CapacityUnits.read(
+                let cost = CapacityUnits.read(
                     bytes: item.map(ItemSize.of) ?? 0,
                     consistent: plan.raw["ConsistentRead"] == .bool(true)
                 )
+                units[name, default: 0] += cost
+                spend(Budget(table: plan.table, kind: .read), cost)
+                processed += 1
                 if let item {
                     bytes += ItemSize.of(item)
                     found.append((plan.projection.map { Projection.apply($0, to: item) } ?? item).json)
@@ -75,6 +86,9 @@ extension EmbeddedEngine {
                 spec["Keys"] = .array(leftover)
                 unprocessed[name] = .object(spec)
             }
+        }
+        if throttled && processed == 0, let first = plans.first {
+            try admit([Budget(table: first.1.table, kind: .read)])  // nothing could be read: throttled
         }
         let capacity = CapacityUnits.list(units, mode: capacityMode)
         return JSONValue.object(["Responses": .object(responses), "UnprocessedKeys": .object(unprocessed)])
@@ -88,6 +102,7 @@ extension EmbeddedEngine {
             case delete
         }
         var writes: [(TableDefinition, [UInt8], [UInt8], Write)] = []
+        var originals: [JSONValue] = []  // each request as sent, for UnprocessedItems
         for name in requestItems.keys.sorted() {
             let table = try table(named: name)
             guard case .array(let list) = requestItems[name]! else {
@@ -123,6 +138,7 @@ extension EmbeddedEngine {
                     throw DynamoError.validation("Provided list of item keys contains duplicates")
                 }
                 writes.append((table, key.hash, key.range, write))
+                originals.append(entry)
             }
         }
         guard writes.count <= Self.batchWriteLimit else {
@@ -132,19 +148,36 @@ extension EmbeddedEngine {
         }
         let capacityMode = try CapacityUnits.requested(request)
         var units: [String: Double] = [:]
+        var unprocessed: [String: [JSONValue]] = [:]
         try db.transaction {
-            for (table, hash, range, write) in writes {
+            for (index, (table, hash, range, write)) in writes.enumerated() {
+                // A spent write budget (the table's or a GSI's) leaves the request unprocessed.
+                let budgets =
+                    [Budget(table: table, kind: .write)]
+                    + table.indexes.filter { $0.kind == .global }.map { Budget(table: table, index: $0, kind: .write) }
+                guard budgets.allSatisfy(hasCapacity) else {
+                    unprocessed[table.name, default: []].append(originals[index])
+                    continue
+                }
                 switch write {
                 case .put(let item):
+                    let old = try loadItem(table, hash: hash, range: range)
+                    try storeItem(table, item, hash: hash, range: range, old: .some(old))
                     units[table.name, default: 0] += CapacityUnits.write(bytes: ItemSize.of(item))
-                    try storeItem(table, item, hash: hash, range: range)
+                    _ = try chargeWrite(table, old: old, new: item, mode: nil)
                 case .delete:
+                    let old = try loadItem(table, hash: hash, range: range)
+                    try removeItem(table, hash: hash, range: range, old: .some(old))
                     units[table.name, default: 0] += CapacityUnits.write(bytes: 0)
-                    try removeItem(table, hash: hash, range: range)
+                    _ = try chargeWrite(table, old: old, new: nil, mode: nil)
                 }
+            }
+            if unprocessed.values.reduce(0, { $0 + $1.count }) == writes.count {
+                try admit([Budget(table: writes[0].0, kind: .write)])  // nothing fitted: throttled
             }
         }
         let capacity = CapacityUnits.list(units, mode: capacityMode)
-        return JSONValue.object(["UnprocessedItems": .object([:])]).withCapacity(capacity)
+        return JSONValue.object(["UnprocessedItems": .object(unprocessed.mapValues { .array($0) })]).withCapacity(
+            capacity)
     }
 }

@@ -53,14 +53,7 @@ extension EmbeddedEngine {
             let old = try loadItem(table, hash: key.hash, range: key.range)
             try Self.checkCondition(condition, old, request)
             try storeItem(table, item, hash: key.hash, range: key.range, old: .some(old))
-            let capacity = capacityMode.map {
-                CapacityUnits.json(
-                    table: table.name,
-                    units: CapacityUnits.write(bytes: max(ItemSize.of(item), old.map(ItemSize.of) ?? 0)),
-                    mode: $0,
-                    indexes: CapacityUnits.indexWrites(table, old: old, new: item)
-                )
-            }
+            let capacity = try chargeWrite(table, old: old, new: item, mode: capacityMode)
             if returnValues == "ALL_OLD", let old {
                 return JSONValue.object(["Attributes": old.json]).withCapacity(capacity)
             }
@@ -79,13 +72,9 @@ extension EmbeddedEngine {
         let capacityMode = try CapacityUnits.requested(request)
         let consistent = request["ConsistentRead"] == .bool(true)
         let item = try loadItem(table, hash: key.hash, range: key.range, consistent: consistent)
-        let capacity = capacityMode.map {
-            CapacityUnits.json(
-                table: table.name,
-                units: CapacityUnits.read(bytes: item.map(ItemSize.of) ?? 0, consistent: consistent),
-                mode: $0
-            )
-        }
+        let units = CapacityUnits.read(bytes: item.map(ItemSize.of) ?? 0, consistent: consistent)
+        try chargeRead(table, units: units)
+        let capacity = capacityMode.map { CapacityUnits.json(table: table.name, units: units, mode: $0) }
         guard let item else { return JSONValue.object([:]).withCapacity(capacity) }
         let result = projection.map { Projection.apply($0, to: item) } ?? item
         return JSONValue.object(["Item": result.json]).withCapacity(capacity)
@@ -105,14 +94,7 @@ extension EmbeddedEngine {
             let old = try loadItem(table, hash: key.hash, range: key.range)
             try Self.checkCondition(condition, old, request)
             if old != nil { try removeItem(table, hash: key.hash, range: key.range, old: .some(old)) }
-            let capacity = capacityMode.map {
-                CapacityUnits.json(
-                    table: table.name,
-                    units: CapacityUnits.write(bytes: old.map(ItemSize.of) ?? 0),
-                    mode: $0,
-                    indexes: CapacityUnits.indexWrites(table, old: old, new: nil)
-                )
-            }
+            let capacity = try chargeWrite(table, old: old, new: nil, mode: capacityMode)
             if returnValues == "ALL_OLD", let old {
                 return JSONValue.object(["Attributes": old.json]).withCapacity(capacity)
             }
@@ -149,14 +131,7 @@ extension EmbeddedEngine {
             let new = try UpdateApplier.apply(actions, to: base)
             try Self.checkWritable(new)
             try storeItem(table, new, hash: key.hash, range: key.range, old: .some(old))
-            let capacity = capacityMode.map {
-                CapacityUnits.json(
-                    table: table.name,
-                    units: CapacityUnits.write(bytes: max(ItemSize.of(new), old.map(ItemSize.of) ?? 0)),
-                    mode: $0,
-                    indexes: CapacityUnits.indexWrites(table, old: old, new: new)
-                )
-            }
+            let capacity = try chargeWrite(table, old: old, new: new, mode: capacityMode)
             return Self.updateResult(returnValues, old: old, new: new, paths: actions.map(\.path)).withCapacity(
                 capacity)
         }

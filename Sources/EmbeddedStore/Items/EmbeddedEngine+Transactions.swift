@@ -107,9 +107,14 @@ extension EmbeddedEngine {
             }
             var units: [String: Double] = [:]
             for (i, action) in actions.enumerated() {
-                // Transactions cost twice the units of the same writes outside one.
+                // Transactions cost twice the units of the same writes outside one, and are
+                // throttled whole (rolled back) when a budget they need is spent.
                 let size = max(news[i].map(ItemSize.of) ?? 0, olds[i].map(ItemSize.of) ?? 0)
                 units[action.table.name, default: 0] += 2 * CapacityUnits.write(bytes: size)
+                switch action.kind {
+                case .conditionCheck: break
+                default: _ = try chargeWrite(action.table, old: olds[i], new: news[i], mode: nil, transactional: true)
+                }
                 switch action.kind {
                 case .put, .update:
                     try storeItem(
@@ -242,8 +247,9 @@ extension EmbeddedEngine {
             var units: [String: Double] = [:]
             for (table, key, projection) in reads {
                 let item = try loadItem(table, hash: key.hash, range: key.range)
-                units[table.name, default: 0] +=
-                    2 * CapacityUnits.read(bytes: item.map(ItemSize.of) ?? 0, consistent: true)
+                let cost = 2 * CapacityUnits.read(bytes: item.map(ItemSize.of) ?? 0, consistent: true)
+                units[table.name, default: 0] += cost
+                try chargeRead(table, units: cost)
                 if let item {
                     responses.append(
                         .object(["Item": (projection.map { Projection.apply($0, to: item) } ?? item).json]))

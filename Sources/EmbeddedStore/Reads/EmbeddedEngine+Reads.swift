@@ -14,6 +14,8 @@ extension EmbeddedEngine {
         var exclusiveStart: Item?
         var capacityMode: String? = nil
         var consistent = false
+        /// The index read, if any: a GSI's reads spend its own capacity.
+        var index: IndexDefinition? = nil
     }
 
     /// The index a Query or Scan names, if any.
@@ -93,7 +95,8 @@ extension EmbeddedEngine {
             limit: limit,
             exclusiveStart: start,
             capacityMode: try CapacityUnits.requested(request),
-            consistent: request["ConsistentRead"] == .bool(true)
+            consistent: request["ConsistentRead"] == .bool(true),
+            index: index
         )
     }
 
@@ -131,12 +134,10 @@ extension EmbeddedEngine {
         ]
         if !options.countOnly { response["Items"] = .array(items) }
         if let lastKey { response["LastEvaluatedKey"] = lastKey.json }
+        let units = CapacityUnits.read(bytes: bytes, consistent: options.consistent)
+        try chargeRead(table, index: options.index, units: units)
         if let mode = options.capacityMode {
-            response["ConsumedCapacity"] = CapacityUnits.json(
-                table: table.name,
-                units: CapacityUnits.read(bytes: bytes, consistent: options.consistent),
-                mode: mode
-            )
+            response["ConsumedCapacity"] = CapacityUnits.json(table: table.name, units: units, mode: mode)
         }
         return .object(response)
     }

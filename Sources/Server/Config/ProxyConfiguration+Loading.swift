@@ -83,6 +83,7 @@ struct ConfigurationFile: Decodable {
         /// `MS` or `MS±MS`.
         var latencyMs: String?
         var replicaLagMs: Double?
+        var capacityBurstSeconds: Double?
     }
     var embedded: Embedded?
     var upstream: String?
@@ -138,6 +139,7 @@ extension ProxyConfiguration {
             if let v = e.streamShardPeriodSeconds { embedded.streams.shardPeriodSeconds = v }
             if let v = e.ttlSweepIntervalSeconds { embedded.ttlSweepIntervalSeconds = v }
             if let v = e.replicaLagMs { embedded.replicaLagMilliseconds = max(0, v) }
+            if let v = e.capacityBurstSeconds { embedded.capacityBurstSeconds = max(0, v) }
             if let v = e.latencyMs, !embedded.setLatency(v) {
                 throw ConfigurationError("\(source): embedded.latencyMs: expected MS or MS±MS, got \(v)")
             }
@@ -195,6 +197,7 @@ extension ProxyConfiguration {
             ("DYNACACHE_STREAM_ITERATOR_LIFETIME_S", \EmbeddedStoreSettings.streams.iteratorLifetimeSeconds),
             ("DYNACACHE_STREAM_SHARD_PERIOD_S", \EmbeddedStoreSettings.streams.shardPeriodSeconds),
             ("DYNACACHE_TTL_SWEEP_INTERVAL_S", \EmbeddedStoreSettings.ttlSweepIntervalSeconds),
+            ("DYNACACHE_CAPACITY_BURST_S", \EmbeddedStoreSettings.capacityBurstSeconds),
         ] {
             guard let v = env[name] else { continue }
             guard let seconds = Double(v), seconds > 0 else {
