@@ -139,6 +139,15 @@ def test_a_consumer_following_lineage_reads_every_record_once_across_rollovers(t
         assert len(closed) == len(shards) - 1  # one open shard, every other closed and handed over
         children = [s for s in shards if s.get("ParentShardId")]
         assert len(children) == len(shards) - 1
+        # DescribeStream pages through the shards one at a time, in the same order
+        paged, start = [], None
+        while True:
+            d = streams.describe_stream(StreamArn=arn, Limit=1, **({"ExclusiveStartShardId": start} if start else {}))
+            paged += [x["ShardId"] for x in d["StreamDescription"]["Shards"]]
+            start = d["StreamDescription"].get("LastEvaluatedShardId")
+            if not start:
+                break
+        assert paged == [x["ShardId"] for x in shards]
         # a closed shard read to its end gives no next iterator
         it = streams.get_shard_iterator(StreamArn=arn, ShardId=closed[0]["ShardId"], ShardIteratorType="LATEST")["ShardIterator"]
         assert "NextShardIterator" not in streams.get_records(ShardIterator=it)
@@ -194,6 +203,10 @@ def test_disable_and_enable_make_a_new_stream(store):
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in read_all(streams, first)[0]] == ["a"]
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in read_all(streams, second)[0]] == ["c"]
     assert {s["StreamArn"] for s in streams.list_streams(TableName="Events")["Streams"]} == {first, second}
+    page = streams.list_streams(TableName="Events", Limit=1)
+    assert len(page["Streams"]) == 1 and page["LastEvaluatedStreamArn"] == page["Streams"][0]["StreamArn"]
+    rest = streams.list_streams(TableName="Events", ExclusiveStartStreamArn=page["LastEvaluatedStreamArn"])
+    assert {s["StreamArn"] for s in page["Streams"] + rest["Streams"]} == {first, second} and "LastEvaluatedStreamArn" not in rest
     ddb.delete_table(TableName="Events")  # the stream outlives the table, disabled
     assert streams.describe_stream(StreamArn=second)["StreamDescription"]["StreamStatus"] == "DISABLED"
     with pytest.raises(ClientError) as missing:
