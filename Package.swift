@@ -75,9 +75,19 @@ let package = Package(
             ]
         ),
         .target(
+            name: "WritePipeline",
+            dependencies: [
+                "DynamoModel",
+                "TableStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "Server",
             dependencies: [
                 "DynamoModel",
+                "WritePipeline",
                 "SigV4",
                 "TableStore",
                 "EmbeddedStore",
@@ -118,7 +128,13 @@ let package = Package(
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
         .testTarget(
             name: "EmbeddedStoreTests",
-            dependencies: ["EmbeddedStore", "TableStore", "DynamoModel", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "EmbeddedStore", "TableStore", "DynamoModel", .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "WritePipelineTests",
+            dependencies: ["WritePipeline", "EmbeddedStore", "TableStore", "DynamoModel"]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(

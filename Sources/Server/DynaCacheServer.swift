@@ -157,6 +157,7 @@ public final class DynaCacheServer: Sendable {
                 stats["retries"] = store.statsJSON()
                 if let l1 = cache?.l1 { stats["l1"] = l1.statsJSON }
                 if let batcher = proxy.missBatcher { stats["missBatching"] = batcher.statsJSON }
+                if let writes = proxy.writes { stats["writes"] = writes.stats.json }
                 return .object(stats)
             }
         )

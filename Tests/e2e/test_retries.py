@@ -26,7 +26,9 @@ def flaky(moto_url):
 
 @pytest.fixture(scope="module")
 def retry_proxy(flaky):
-    svc = start_proxy(flaky.url)
+    # Single requests, so each test sees the retry policy act on the operation it sends
+    # (batched writes have their own tests in test_write_batching.py).
+    svc = start_proxy(flaky.url, env={"DYNACACHE_WRITE_BATCHING": "false"})
     yield svc
     svc.stop()
 

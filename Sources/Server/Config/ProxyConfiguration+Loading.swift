@@ -3,6 +3,7 @@ import EmbeddedStore
 import Foundation
 import SigV4
 import TableStore
+import WritePipeline
 import Yams
 
 /// A configuration problem, reported before anything starts listening.
@@ -86,6 +87,23 @@ struct ConfigurationFile: Decodable {
         var capacityBurstSeconds: Double?
     }
     var embedded: Embedded?
+    /// `writes: {default: {...}, tables: {Name: {...}}}`.
+    struct Writes: Decodable {
+        struct Settings: Decodable {
+            var batching: Bool?
+            var windowMs: Double?
+            var coalesce: Bool?
+
+            func apply(to settings: inout WriteSettings) {
+                if let v = batching { settings.batching = v }
+                if let v = windowMs { settings.windowMilliseconds = max(0, v) }
+                if let v = coalesce { settings.coalesce = v }
+            }
+        }
+        var `default`: Settings?
+        var tables: [String: Settings]?
+    }
+    var writes: Writes?
     var upstream: String?
     var streamsUpstream: String?
     var region: String?
@@ -142,6 +160,14 @@ extension ProxyConfiguration {
             if let v = e.capacityBurstSeconds { embedded.capacityBurstSeconds = max(0, v) }
             if let v = e.latencyMs, !embedded.setLatency(v) {
                 throw ConfigurationError("\(source): embedded.latencyMs: expected MS or MS±MS, got \(v)")
+            }
+        }
+        if let w = file.writes {
+            w.default?.apply(to: &writes.defaultSettings)
+            for (table, settings) in w.tables ?? [:] {
+                var merged = writes.defaultSettings
+                settings.apply(to: &merged)
+                writes.tables[table] = merged
             }
         }
         if let c = file.cache {
@@ -204,6 +230,21 @@ extension ProxyConfiguration {
                 throw ConfigurationError("\(name): not a positive number of seconds: \(v)")
             }
             embedded[keyPath: path] = seconds
+        }
+        for (name, path) in [
+            ("DYNACACHE_WRITE_BATCHING", \WriteSettings.batching),
+            ("DYNACACHE_WRITE_COALESCE", \WriteSettings.coalesce),
+        ] {
+            guard let v = env[name] else { continue }
+            guard let flag = Bool(v) else { throw ConfigurationError("\(name): expected true or false, got \(v)") }
+            writes.defaultSettings[keyPath: path] = flag
+            for table in writes.tables.keys { writes.tables[table]![keyPath: path] = flag }
+        }
+        if let v = env["DYNACACHE_WRITE_WINDOW_MS"] {
+            guard let ms = Double(v), ms >= 0 else {
+                throw ConfigurationError("DYNACACHE_WRITE_WINDOW_MS: not a non-negative number: \(v)")
+            }
+            writes.defaultSettings.windowMilliseconds = ms
         }
         if let v = env["DYNACACHE_REPLICA_LAG_MS"] {
             guard let ms = Double(v), ms >= 0 else {

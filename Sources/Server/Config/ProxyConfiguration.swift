@@ -2,6 +2,7 @@ import Cache
 import EmbeddedStore
 import SigV4
 import TableStore
+import WritePipeline
 
 /// Everything `dynacache serve` needs to run, after the config file, `DYNACACHE_*` variables and
 /// flags have been merged (in that order, later wins).
@@ -55,6 +56,8 @@ public struct ProxyConfiguration: Sendable {
     public var l1: L1Tier.Configuration? = L1Tier.Configuration()
     /// Concurrent GetItem misses joined into one BatchGetItem within this window; nil: off.
     public var missBatchWindowMicroseconds: Int64?
+    /// Write batching and coalescing, per table.
+    public var writes = WritePolicies()
     /// The embedded store's settings: streams' aging, TTL sweeps, injected latency.
     public var embedded = EmbeddedStoreSettings()
 

@@ -2,6 +2,7 @@ import Cache
 import DynamoModel
 import NIOConcurrencyHelpers
 import TableStore
+import WritePipeline
 
 /// The key attributes of each table and its indexes, learned with DescribeTable the first time
 /// a write or a Query needs them (a PutItem's Item carries other attributes too; a Query's
@@ -10,7 +11,9 @@ import TableStore
 /// within `lifetime`, when the schema is asked again.
 final class KeySchemas: Sendable {
     let store: any TableStore
-    let known = NIOLockedValueBox<[String: (schema: TableKeySchema, learnedAt: ContinuousClock.Instant)]>([:])
+    let known = NIOLockedValueBox<
+        [String: (schema: TableKeySchema, keys: KeyAttributes, learnedAt: ContinuousClock.Instant)]
+    >([:])
     let lifetime: Duration
 
     init(store: any TableStore, lifetime: Duration = .seconds(60)) {
@@ -18,9 +21,16 @@ final class KeySchemas: Sendable {
         self.lifetime = lifetime
     }
 
-    func schema(_ table: String) async -> TableKeySchema? {
+    func schema(_ table: String) async -> TableKeySchema? { await learn(table)?.schema }
+
+    /// The key attributes with their types: what a write is checked against before batching.
+    func keyAttributes(_ table: String) async -> KeyAttributes? { await learn(table)?.keys }
+
+    func learn(_ table: String) async -> (schema: TableKeySchema, keys: KeyAttributes)? {
         let now = ContinuousClock.now
-        if let entry = known.withLockedValue({ $0[table] }), now - entry.learnedAt < lifetime { return entry.schema }
+        if let entry = known.withLockedValue({ $0[table] }), now - entry.learnedAt < lifetime {
+            return (entry.schema, entry.keys)
+        }
         let body = JSONWriter.bytes(.object(["TableName": .string(table)]))
         guard
             let answer = try? await store.send(
@@ -30,12 +40,13 @@ final class KeySchemas: Sendable {
         else { return nil }
         var buffer = answer.body
         guard let json = try? JSONParser.parse(buffer.readBytes(length: buffer.readableBytes) ?? []),
-            let description = json["Table"], let schema = TableKeySchema(describeTable: description)
+            let description = json["Table"], let schema = TableKeySchema(describeTable: description),
+            let keys = KeyAttributes(describeTable: description)
         else { return nil }
         // A table still being created, or an index still backfilling, is remembered anyway:
         // its key names do not change.
-        known.withLockedValue { $0[table] = (schema, now) }
-        return schema
+        known.withLockedValue { $0[table] = (schema, keys, now) }
+        return (schema, keys)
     }
 
     /// The schema, asked again when it does not name `index` (created since it was learned).

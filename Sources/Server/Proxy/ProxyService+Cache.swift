@@ -38,6 +38,11 @@ extension ProxyService {
         return ProxyHTTPResponse(status: .ok, headers: headers, body: ByteBuffer(bytes: body))
     }
 
+    /// Writes the pipeline batches or keeps in order with batched writes of the same keys.
+    static let orderedWrites: Set<String> = [
+        "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems",
+    ]
+
     static let writeOperations: Set<String> = [
         "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems", "DeleteTable",
         "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction", "CreateTable", "UpdateTable",

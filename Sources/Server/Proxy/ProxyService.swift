@@ -1,11 +1,13 @@
 import Cache
 import DynamoModel
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import SigV4
 import TableStore
+import WritePipeline
 
 /// The data listener's request logic: read the operation from `X-Amz-Target`, authenticate,
 /// check the body's shape, and forward to the table store.
@@ -18,6 +20,8 @@ public final class ProxyService: HTTPResponder {
     let cache: ItemCache?
     /// Joins concurrent whole-item GetItem misses into BatchGetItems; nil when off.
     let missBatcher: MissBatcher?
+    /// Batches and orders writes; nil without a cache (`dynacache store`).
+    let writes: WritePipeline?
     let keySchemas: KeySchemas
     let authenticator: ClientAuthenticator
     let forwardOtherRequests: Bool
@@ -32,6 +36,18 @@ public final class ProxyService: HTTPResponder {
     ) {
         self.store = store
         self.cache = cache
+        // The pipeline calls back into this service, which does not exist yet: a weak box.
+        let me = NIOLockedValueBox(WeakProxy())
+        self.writes =
+            cache == nil
+            ? nil
+            : WritePipeline(
+                store: store, policies: configuration.writes, eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
+                deadlineSeconds: configuration.retry.deadlineSeconds,
+                invalidate: { table, writes in
+                    await Self.invalidateBatched(me.withLockedValue { $0.proxy }, table, writes)
+                }
+            )
         self.missBatcher = configuration.missBatchWindowMicroseconds.flatMap { window in
             cache == nil || window <= 0
                 ? nil
@@ -44,6 +60,11 @@ public final class ProxyService: HTTPResponder {
             mode: configuration.clientAuth, keys: configuration.clientKeys, now: now)
         self.forwardOtherRequests = configuration.effectiveForwardOtherRequests
         self.logger = logger
+        me.withLockedValue { $0.proxy = self }
+    }
+
+    struct WeakProxy: Sendable {
+        weak var proxy: ProxyService?
     }
 
     public func respond(to request: ProxyHTTPRequest) async -> ProxyHTTPResponse {
@@ -94,6 +115,9 @@ public final class ProxyService: HTTPResponder {
         case "Query", "Scan":
             return try await cachedQuery(cache, operation, body: body, json: json)
         case let name where Self.writeOperations.contains(name):
+            if let writes, Self.orderedWrites.contains(name) {
+                return try await pipelinedWrite(writes, cache, operation, body: body, json: json)
+            }
             return try await invalidatingWrite(cache, operation, body: body, json: json)
         default:
             return try await forward(operation, body: body)

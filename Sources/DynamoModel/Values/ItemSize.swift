@@ -1,17 +1,15 @@
-import DynamoModel
-
 /// DynamoDB's item size: attribute names plus values, as its documentation counts them
 /// (strings and binaries by length, numbers by about one byte per two digits plus one, three
 /// bytes of overhead per map or list plus one per element). Used for the 400 KB item limit and
 /// the 1 MB page limit.
-enum ItemSize {
-    static let maximumItemBytes = 400 * 1024
+public enum ItemSize {
+    public static let maximumItemBytes = 400 * 1024
 
-    static func of(_ item: Item) -> Int {
+    public static func of(_ item: Item) -> Int {
         item.reduce(0) { $0 + $1.key.utf8.count + of($1.value) }
     }
 
-    static func of(_ value: AttributeValue) -> Int {
+    public static func of(_ value: AttributeValue) -> Int {
         switch value {
         case .s(let s): return s.utf8.count
         case .n(let n): return number(n)
@@ -25,7 +23,7 @@ enum ItemSize {
         }
     }
 
-    static func number(_ n: DynamoNumber) -> Int {
+    public static func number(_ n: DynamoNumber) -> Int {
         (n.digits.count + 1) / 2 + 1
     }
 }
