@@ -164,15 +164,17 @@ public final class WritePipeline: Sendable {
                 resume(pending, with: answer)
                 return
             }
-            guard response.status == 200, let json = try? JSONParser.parse(answer.body) else {
-                if Self.isThrottle(answer) {
-                    resume(pending, with: answer)  // the retry policy gave up: as DynamoDB said it
-                } else {
-                    await fallBack(pending)
-                }
+            let unprocessed: Set<CanonicalBytes>
+            if response.status == 200, let json = try? JSONParser.parse(answer.body) {
+                unprocessed = Self.unprocessedKeys(json, table: table, keyNames: Array(pending[0].write.key.keys))
+            } else if Self.isThrottle(answer) {
+                // Nothing fitted, even after the retry policy's attempts: all of it again, until
+                // the deadline, as UnprocessedItems would be.
+                unprocessed = Set(pending.map(\.write.canonicalKey))
+            } else {
+                await fallBack(pending)
                 return
             }
-            let unprocessed = Self.unprocessedKeys(json, table: table, keyNames: Array(pending[0].write.key.keys))
             let done = pending.filter { !unprocessed.contains($0.write.canonicalKey) }
             if !done.isEmpty {
                 await invalidate(table, done.map(\.write))
@@ -279,7 +281,7 @@ public final class WritePipeline: Sendable {
         }
         defer {
             state.withLockedValue { state in
-                for table in tables { state.tables[table]?.queue.release(Array(sets[table]!)) }
+                for table in tables { state.tables[table]?.queue.releaseHeld(Array(sets[table]!)) }
             }
             releaseBarriers(tables)
             for table in tables { pump(table) }

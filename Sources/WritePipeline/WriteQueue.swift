@@ -4,10 +4,13 @@ import DynamoModel
 /// clients whose writes it replaced), the keys busy in flight, and the barriers of writes that
 /// pass through one by one.
 ///
-/// Order per key is the rule: an entry is batched only when no earlier entry or barrier of its
-/// key is still waiting and its key is not in flight; a barrier runs only when nothing earlier of
-/// its keys is queued or in flight. Sequence numbers come from the caller, shared by all tables,
-/// so a write spanning tables waits only for what came before it.
+/// Order per key: an entry is batched only when no earlier entry or barrier of its key is still
+/// waiting and no pass-through write holds its key; a barrier runs only when nothing earlier of
+/// its keys is queued or in flight. Two batches in flight may hold the same key: their writes
+/// came from different clients while neither was answered, concurrent writes that DynamoDB
+/// orders no more strictly (a client that waits for its answer always comes after). Sequence
+/// numbers come from the caller, shared by all tables, so a write spanning tables waits only for
+/// what came before it.
 struct WriteQueue<Waiter: Sendable>: Sendable {
     struct Entry: Sendable {
         var sequence: UInt64
@@ -22,9 +25,11 @@ struct WriteQueue<Waiter: Sendable>: Sendable {
 
     private(set) var entries: [Entry] = []
     private(set) var barriers: [Barrier] = []
+    /// Keys in a batch in flight, and keys held by pass-through writes running now.
     private var busy: [CanonicalBytes: Int] = [:]
+    private var held: [CanonicalBytes: Int] = [:]
 
-    var isIdle: Bool { entries.isEmpty && barriers.isEmpty && busy.isEmpty }
+    var isIdle: Bool { entries.isEmpty && barriers.isEmpty && busy.isEmpty && held.isEmpty }
 
     /// Queues a write; with `coalesce`, folds it into a queued write of the same key (unless a
     /// barrier came between them). Returns whether it was folded.
@@ -46,11 +51,13 @@ struct WriteQueue<Waiter: Sendable>: Sendable {
         var count = 0
         for entry in entries {
             let key = entry.write.canonicalKey
-            if busy[key] == nil && !blocked.contains(key) && !barred(entry) { count += 1 }
+            if free(key) && !blocked.contains(key) && !barred(entry) { count += 1 }
             blocked.insert(key)
         }
         return count
     }
+
+    private func free(_ key: CanonicalBytes) -> Bool { held[key] == nil }
 
     private func barred(_ entry: Entry) -> Bool {
         barriers.contains { $0.sequence < entry.sequence && $0.keys.contains(entry.write.canonicalKey) }
@@ -65,7 +72,7 @@ struct WriteQueue<Waiter: Sendable>: Sendable {
         var bytes = 0
         for entry in entries {
             let key = entry.write.canonicalKey
-            if taken.count < maxItems, busy[key] == nil, !blocked.contains(key), !barred(entry),
+            if taken.count < maxItems, free(key), !blocked.contains(key), !barred(entry),
                 bytes + entry.write.sizeBytes <= maxBytes || taken.isEmpty
             {
                 taken.append(entry)
@@ -80,30 +87,38 @@ struct WriteQueue<Waiter: Sendable>: Sendable {
         return taken
     }
 
+    /// A batch finished: its keys are free again.
     mutating func release(_ keys: [CanonicalBytes]) {
         for key in keys {
             if let n = busy[key] { busy[key] = n > 1 ? n - 1 : nil }
         }
     }
 
+    /// A pass-through write finished.
+    mutating func releaseHeld(_ keys: [CanonicalBytes]) {
+        for key in keys {
+            if let n = held[key] { held[key] = n > 1 ? n - 1 : nil }
+        }
+    }
+
     mutating func register(_ barrier: Barrier) { barriers.append(barrier) }
 
-    /// Barriers whose keys are free of earlier writes: removed from the queue, their keys busy.
+    /// Barriers with no earlier batched write of their keys queued or in flight: removed, their
+    /// keys held until `releaseHeld`. Pass-through writes do not wait for each other (concurrent
+    /// requests have no order on DynamoDB either); batched writes wait for them.
     mutating func runnableBarriers() -> [UInt64] {
         var runnable: [UInt64] = []
         var kept: [Barrier] = []
-        var held = Set<CanonicalBytes>()
         for barrier in barriers {
             let earlier = entries.contains {
                 $0.sequence < barrier.sequence && barrier.keys.contains($0.write.canonicalKey)
             }
-            if !earlier, barrier.keys.allSatisfy({ busy[$0] == nil && !held.contains($0) }) {
+            if !earlier, barrier.keys.allSatisfy({ busy[$0] == nil }) {
                 runnable.append(barrier.sequence)
-                for key in barrier.keys { busy[key, default: 0] += 1 }
+                for key in barrier.keys { held[key, default: 0] += 1 }
             } else {
                 kept.append(barrier)
             }
-            held.formUnion(barrier.keys)
         }
         barriers = kept
         return runnable

@@ -21,7 +21,12 @@ extension ProxyService {
                     status: answer.status, headers: answer.headers, body: ByteBuffer(bytes: answer.body))
             )
         }
-        let keys = await writtenKeys(operation, json)
+        // Ordered only among tables that batch: elsewhere nothing is queued to wait for.
+        let keys = await writtenKeys(operation, json).filter { pipeline.policies.settings(for: $0.key).batching }
+        guard !keys.isEmpty else {
+            pipeline.stats.recordPassThrough()
+            return try await invalidatingWrite(cache, operation, body: body, json: json)
+        }
         return try await pipeline.ordered(keys) {
             try await self.invalidatingWrite(cache, operation, body: body, json: json)
         }
