@@ -134,7 +134,11 @@ let package = Package(
         ),
         .testTarget(
             name: "WritePipelineTests",
-            dependencies: ["WritePipeline", "EmbeddedStore", "TableStore", "DynamoModel"]
+            dependencies: [
+                "WritePipeline", "EmbeddedStore", "TableStore", "DynamoModel",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(

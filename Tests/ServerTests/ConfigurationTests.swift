@@ -131,3 +131,20 @@ struct AddressTests {
         #expect(Endpoint("http://h:0") == nil)
     }
 }
+
+struct WriteConfigurationTests {
+    @Test func writeSettingsPerTableAndFromTheEnvironment() throws {
+        var config = ProxyConfiguration()
+        try config.apply(
+            yaml: "writes:\n  default:\n    windowMs: 5\n  tables:\n    Counters:\n      coalesce: true\n",
+            source: "test")
+        #expect(config.writes.settings(for: "Other").windowMilliseconds == 5)
+        #expect(config.writes.settings(for: "Counters").coalesce && config.writes.settings(for: "Counters").batching)
+        #expect(!config.writes.settings(for: "Other").coalesce)
+        try config.apply(environment: ["DYNACACHE_WRITE_BATCHING": "false"])
+        #expect(!config.writes.settings(for: "Counters").batching && !config.writes.settings(for: "Other").batching)
+        #expect(throws: ConfigurationError.self) {
+            try config.apply(environment: ["DYNACACHE_WRITE_COALESCE": "maybe"])
+        }
+    }
+}
