@@ -75,6 +75,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "ChangeStream",
+            dependencies: [
+                "DynamoModel",
+                "TableStore",
+                "Cache",
+                "Redis",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "WritePipeline",
             dependencies: [
                 "DynamoModel",
@@ -88,6 +98,7 @@ let package = Package(
             dependencies: [
                 "DynamoModel",
                 "WritePipeline",
+                "ChangeStream",
                 "SigV4",
                 "TableStore",
                 "EmbeddedStore",
@@ -132,6 +143,7 @@ let package = Package(
                 "EmbeddedStore", "TableStore", "DynamoModel", .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "ChangeStreamTests", dependencies: ["ChangeStream", "DynamoModel"]),
         .testTarget(
             name: "WritePipelineTests",
             dependencies: [

@@ -21,6 +21,7 @@ public final class DynaCacheServer: Sendable {
     let subscriber: RedisSubscriber?
     let logger: Logger
     let channels: NIOLockedValueBox<[any Channel]> = NIOLockedValueBox([])
+    let proxyService = NIOLockedValueBox<ProxyService?>(nil)
 
     public init(configuration: ProxyConfiguration, logger: Logger, environment: [String: String]) throws {
         try configuration.validate()
@@ -148,7 +149,9 @@ public final class DynaCacheServer: Sendable {
         }
         redis?.start()
         subscriber?.start()
-        let proxy = ProxyService(store: store, cache: cache, configuration: configuration, logger: logger)
+        let proxy = ProxyService(store: store, cache: cache, redis: redis, configuration: configuration, logger: logger)
+        proxyService.withLockedValue { $0 = proxy }
+        proxy.changeStreams?.start()
         let store = self.store
         let admin = AdminService(
             upstreamDescription: upstreamDescription,
@@ -158,6 +161,7 @@ public final class DynaCacheServer: Sendable {
                 if let l1 = cache?.l1 { stats["l1"] = l1.statsJSON }
                 if let batcher = proxy.missBatcher { stats["missBatching"] = batcher.statsJSON }
                 if let writes = proxy.writes { stats["writes"] = writes.stats.json }
+                if let streams = proxy.changeStreams { stats["stream"] = streams.stats.json }
                 return .object(stats)
             }
         )
@@ -224,6 +228,7 @@ public final class DynaCacheServer: Sendable {
         for channel in channels.withLockedValue({ $0 }) {
             try? await channel.close()
         }
+        await proxyService.withLockedValue { $0 }?.changeStreams?.shutdown()
         await subscriber?.shutdown()
         await redis?.shutdown()
         try? await store.shutdown()

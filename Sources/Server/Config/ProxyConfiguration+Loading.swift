@@ -1,4 +1,5 @@
 import Cache
+import ChangeStream
 import EmbeddedStore
 import Foundation
 import SigV4
@@ -104,6 +105,16 @@ struct ConfigurationFile: Decodable {
         var tables: [String: Settings]?
     }
     var writes: Writes?
+    /// `changeStream`: the consumer that invalidates from each table's stream.
+    struct ChangeStreamSection: Decodable {
+        var enabled: Bool?
+        var tables: [String]?
+        var idlePollMinMs: Double?
+        var idlePollMaxMs: Double?
+        var describeIntervalMs: Double?
+        var leaseMs: Double?
+    }
+    var changeStream: ChangeStreamSection?
     var upstream: String?
     var streamsUpstream: String?
     var region: String?
@@ -161,6 +172,14 @@ extension ProxyConfiguration {
             if let v = e.latencyMs, !embedded.setLatency(v) {
                 throw ConfigurationError("\(source): embedded.latencyMs: expected MS or MS±MS, got \(v)")
             }
+        }
+        if let c = file.changeStream {
+            if let v = c.enabled { changeStream.enabled = v }
+            if let v = c.tables { changeStream.tables = v }
+            if let v = c.idlePollMinMs { changeStream.idlePollMinMilliseconds = max(1, v) }
+            if let v = c.idlePollMaxMs { changeStream.idlePollMaxMilliseconds = max(1, v) }
+            if let v = c.describeIntervalMs { changeStream.describeIntervalMilliseconds = max(1, v) }
+            if let v = c.leaseMs { changeStream.leaseMilliseconds = max(100, v) }
         }
         if let w = file.writes {
             w.default?.apply(to: &writes.defaultSettings)
@@ -239,6 +258,15 @@ extension ProxyConfiguration {
             guard let flag = Bool(v) else { throw ConfigurationError("\(name): expected true or false, got \(v)") }
             writes.defaultSettings[keyPath: path] = flag
             for table in writes.tables.keys { writes.tables[table]![keyPath: path] = flag }
+        }
+        if let v = env["DYNACACHE_CHANGE_STREAM"] {
+            guard let flag = Bool(v) else {
+                throw ConfigurationError("DYNACACHE_CHANGE_STREAM: expected true or false, got \(v)")
+            }
+            changeStream.enabled = flag
+        }
+        if let v = env["DYNACACHE_CHANGE_STREAM_TABLES"] {
+            changeStream.tables = v.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
         }
         if let v = env["DYNACACHE_WRITE_WINDOW_MS"] {
             guard let ms = Double(v), ms >= 0 else {

@@ -1,4 +1,5 @@
 import Cache
+import ChangeStream
 import EmbeddedStore
 import SigV4
 import TableStore
@@ -56,6 +57,8 @@ public struct ProxyConfiguration: Sendable {
     public var l1: L1Tier.Configuration? = L1Tier.Configuration()
     /// Concurrent GetItem misses joined into one BatchGetItem within this window; nil: off.
     public var missBatchWindowMicroseconds: Int64?
+    /// The change-stream consumer that invalidates the cache from each table's stream.
+    public var changeStream = ChangeStreamSettings()
     /// Write batching and coalescing, per table.
     public var writes = WritePolicies()
     /// The embedded store's settings: streams' aging, TTL sweeps, injected latency.

@@ -52,6 +52,7 @@ extension ProxyService {
     func cachedGetItem(_ cache: ItemCache, _ operation: Operation, body: [UInt8], json: JSONValue) async throws
         -> ProxyHTTPResponse
     {
+        if let table = json["TableName"]?.stringValue { changeStreams?.watch(table) }
         let (answer, status) = try await cache.getItem(request: json) { consistent in
             if let batcher = self.missBatcher,
                 case .cacheable(let table, let key, projection: nil) = GetItemCacheability.decide(json)
@@ -69,6 +70,7 @@ extension ProxyService {
     {
         var schema: TableKeySchema?
         if let table = json["TableName"]?.stringValue {
+            changeStreams?.watch(table)
             schema = await keySchemas.schema(table, naming: json["IndexName"]?.stringValue)
         }
         let (answer, status) = try await cache.query(request: json, operation: operation.name, schema: schema) {
@@ -114,6 +116,7 @@ extension ProxyService {
     func cachedBatchGetItem(_ cache: ItemCache, _ operation: Operation, json: JSONValue) async throws
         -> ProxyHTTPResponse
     {
+        for table in json["RequestItems"]?.objectValue?.keys.sorted() ?? [] { changeStreams?.watch(table) }
         let store = self.store
         let (answer, status) = try await cache.batchGetItem(request: json) { request in
             let response = try await store.send(

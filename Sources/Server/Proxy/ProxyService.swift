@@ -1,10 +1,12 @@
 import Cache
+import ChangeStream
 import DynamoModel
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Redis
 import SigV4
 import TableStore
 import WritePipeline
@@ -22,6 +24,8 @@ public final class ProxyService: HTTPResponder {
     let missBatcher: MissBatcher?
     /// Batches and orders writes; nil without a cache (`dynacache store`).
     let writes: WritePipeline?
+    /// Follows the streams of the tables the proxy caches; nil without a cache or when off.
+    public let changeStreams: ChangeStreamManager?
     let keySchemas: KeySchemas
     let authenticator: ClientAuthenticator
     let forwardOtherRequests: Bool
@@ -30,6 +34,7 @@ public final class ProxyService: HTTPResponder {
     public init(
         store: any TableStore,
         cache: ItemCache? = nil,
+        redis: RedisClient? = nil,
         configuration: ProxyConfiguration,
         logger: Logger,
         now: @escaping @Sendable () -> AmzDate = { AmzDate.now() }
@@ -55,7 +60,15 @@ public final class ProxyService: HTTPResponder {
                     store: store, window: .microseconds(window), eventLoop: MultiThreadedEventLoopGroup.singleton.next()
                 )
         }
-        self.keySchemas = KeySchemas(store: store)
+        let keySchemas = KeySchemas(store: store)
+        self.keySchemas = keySchemas
+        if let cache, let redis, configuration.changeStream.enabled {
+            self.changeStreams = ChangeStreamManager(
+                store: store, cache: cache, redis: redis, settings: configuration.changeStream,
+                schema: { await keySchemas.schema($0) })
+        } else {
+            self.changeStreams = nil
+        }
         self.authenticator = ClientAuthenticator(
             mode: configuration.clientAuth, keys: configuration.clientKeys, now: now)
         self.forwardOtherRequests = configuration.effectiveForwardOtherRequests
