@@ -4,7 +4,7 @@ PYTHON ?= python3
 MOTO_PORT ?= 5000
 UPSTREAM ?= embedded
 
-.PHONY: all deps build release test unit-test e2e-test run bench bench-json bench-passthrough bench-store bench-retry bench-cache bench-l1 bench-miss-batching bench-streams bench-writes format clean
+.PHONY: all deps build release test unit-test e2e-test run bench bench-json bench-passthrough bench-store bench-retry bench-cache bench-l1 bench-miss-batching bench-streams bench-writes bench-invalidation-lag format clean
 
 all: build
 
@@ -36,7 +36,7 @@ run: build
 	MOTO_PORT=$(MOTO_PORT) UPSTREAM=$(UPSTREAM) ./scripts/run-local.sh
 
 # Benchmarks (release builds): JSON codec cost per request, pass-through overhead, embedded store.
-bench: bench-json bench-passthrough bench-store bench-retry bench-cache bench-l1 bench-miss-batching bench-streams bench-writes
+bench: bench-json bench-passthrough bench-store bench-retry bench-cache bench-l1 bench-miss-batching bench-streams bench-writes bench-invalidation-lag
 
 bench-json: deps
 	$(SWIFT) build -c release --product DynaCacheBench
@@ -64,6 +64,10 @@ bench-cache: deps
 bench-l1: deps
 	$(SWIFT) build -c release --product dynacache
 	./scripts/bench-l1.sh
+
+bench-invalidation-lag: deps
+	$(SWIFT) build -c release --product dynacache
+	$(PYTHON) scripts/bench-invalidation-lag.py
 
 bench-writes: deps
 	$(SWIFT) build -c release --product dynacache

@@ -148,3 +148,16 @@ struct WriteConfigurationTests {
         }
     }
 }
+
+struct ChangeStreamConfigurationTests {
+    @Test func changeStreamSettings() throws {
+        var config = ProxyConfiguration()
+        #expect(config.changeStream.enabled && config.changeStream.tables.isEmpty)
+        try config.apply(
+            yaml: "changeStream:\n  tables: [Orders, Users]\n  idlePollMaxMs: 500\n  leaseMs: 3000\n", source: "test")
+        #expect(config.changeStream.tables == ["Orders", "Users"])
+        #expect(config.changeStream.idlePollMaxMilliseconds == 500 && config.changeStream.leaseMilliseconds == 3000)
+        try config.apply(environment: ["DYNACACHE_CHANGE_STREAM": "false", "DYNACACHE_CHANGE_STREAM_TABLES": "A, B"])
+        #expect(!config.changeStream.enabled && config.changeStream.tables == ["A", "B"])
+    }
+}

@@ -150,6 +150,21 @@ def test_trimmed_records_drop_the_tables_entries(tmp_path, redis_server):
         store.stop()
 
 
+def test_expired_iterators_are_renewed_from_the_checkpoint(tmp_path, redis_server):
+    redis_server.command("FLUSHALL")
+    # Iterators live 50 ms, idle polls come every 100 ms or more: every idle poll finds its
+    # iterator expired and takes a new one after its checkpoint.
+    store = start_store(tmp_path / "s", env={"DYNACACHE_STREAM_ITERATOR_LIFETIME_S": "0.05"})
+    proxy = start_proxy(store.url, config=LONG.replace("idlePollMinMs: 20", "idlePollMinMs: 100"))
+    try:
+        create(client(store.url))
+        check_bypass_writes_become_visible(proxy, store.url, rounds=3)
+        assert stats(proxy)["stream"]["tables"]["Users"]["iteratorRenewals"] > 0
+    finally:
+        proxy.stop()
+        store.stop()
+
+
 def test_a_table_without_a_stream_is_cached_under_its_policy(tmp_path, redis_server):
     proxy = start_proxy("embedded", ["--data", str(tmp_path / "d")], config=LONG)
     try:
