@@ -243,3 +243,23 @@ def test_streams_through_the_proxy(tmp_path, redis_server):
         assert summary(read_all(streams, arn)[0]) == EXPECTED
     finally:
         proxy.stop()
+
+
+def test_an_empty_shard_that_closed_hands_over_too(tmp_path):
+    """Found by the change-stream consumer: a shard closed with no records must end (no
+    NextShardIterator), or a consumer following lineage never reaches its child."""
+    svc = start_store(tmp_path / "s", env={"DYNACACHE_STREAM_SHARD_PERIOD_S": "0.5"})
+    try:
+        ddb, streams = client(svc.url), client(svc.url, "dynamodbstreams")
+        arn = create(ddb)
+        time.sleep(0.6)
+        shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        assert len(shards) == 2 and "EndingSequenceNumber" in shards[0]["SequenceNumberRange"]
+        it = streams.get_shard_iterator(StreamArn=arn, ShardId=shards[0]["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        page = streams.get_records(ShardIterator=it)
+        assert page["Records"] == [] and "NextShardIterator" not in page
+        ddb.put_item(TableName="Events", Item={"pk": {"S": "a"}, "sk": {"N": "1"}})
+        records, _ = read_all(streams, arn)
+        assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in records] == ["a"]
+    finally:
+        svc.stop()

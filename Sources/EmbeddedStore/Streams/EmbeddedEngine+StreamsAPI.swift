@@ -147,6 +147,15 @@ extension EmbeddedEngine {
             trimmedThrough: select.int64(2))
     }
 
+    func hasRecords(_ arn: String, _ shard: String, after: Int64) throws -> Bool {
+        let select = try db.statement(
+            "SELECT 1 FROM dc_stream_records WHERE arn = ? AND shard = ? AND seq > ? LIMIT 1")
+        select.bind(1, arn)
+        select.bind(2, shard)
+        select.bind(3, after)
+        return try select.step()
+    }
+
     static let trimmedType = "com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException"
 
     func getShardIterator(_ request: JSONValue) throws -> JSONValue {
@@ -237,7 +246,7 @@ extension EmbeddedEngine {
             bytes += blob.count
         }
         var response: [String: JSONValue] = ["Records": .array(records)]
-        if let end = shard.endSequence, last >= end {
+        if shard.endSequence != nil, try !hasRecords(iterator.streamArn, iterator.shardId, after: last) {
             return .object(response)  // closed and read to its end: the consumer moves to the children
         }
         response["NextShardIterator"] = .string(
