@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing DynaCache needs, and only what is missing.
-# Debian packages: Redis, hiredis, SQLite headers, curl. Python: boto3, moto's server, pytest (pinned).
+# Debian packages: Redis, hiredis, SQLite headers, curl, Chromium (the dashboard test runs it headless). Python: boto3, moto's server, pytest (pinned).
 set -euo pipefail
 
-apt_packages=(redis-server redis-tools libhiredis-dev libsqlite3-dev curl)
+apt_packages=(redis-server redis-tools libhiredis-dev libsqlite3-dev curl chromium)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -15,7 +15,7 @@ extension ItemCache {
         let policy = policies.policy(for: table)
         guard policy.enabled else { return nil }
         let key = CacheEntryKey(
-            namespace: namespace, table: table, key: CanonicalBytes(key: keyItem), projection: projection)
+            namespace: namespace, table: table, keyItem: keyItem, projection: projection)
         let now = clock.nowMilliseconds()
         if let entry = l1?.lookup(key, policy: policy, now: now) {
             let (answer, status) = served(entry, policy: policy, now: now, key: key)

@@ -100,7 +100,7 @@ public final class ItemCache: Sendable {
             return try await bypass(table: request["TableName"]?.stringValue ?? "-", operation: "GetItem", fetch)
         }
         let key = CacheEntryKey(
-            namespace: namespace, table: table, key: CanonicalBytes(key: keyItem), projection: projection)
+            namespace: namespace, table: table, keyItem: keyItem, projection: projection)
         return try await cachedRead(key, fetch: fetch)
     }
 
@@ -149,6 +149,7 @@ public final class ItemCache: Sendable {
             }
         }
         stats.record(.miss, table: table, operation: operation)
+        if let display = key.display { stats.observe(table: table, key: display, hit: false) }
         do {
             let answer = try await fill(key, fetch: fetch)
             if Self.isFailure(answer), let stale = Self.staleIfError(cached, policy: policy, now: now) {
@@ -169,6 +170,7 @@ public final class ItemCache: Sendable {
     func served(_ entry: CacheEnvelope, policy: CachePolicy, now: Int64, key: CacheEntryKey) -> (
         UpstreamAnswer, CacheStatus
     ) {
+        if let display = key.display { stats.observe(table: key.table, key: display, hit: true) }
         if !entry.present {
             stats.record(.negative, table: key.table, operation: key.operation)
             return (Self.answer(entry.body), .negative)

@@ -1,5 +1,7 @@
 import Cache
+import DynamoModel
 import EmbeddedStore
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -149,12 +151,17 @@ public final class DynaCacheServer: Sendable {
         }
         redis?.start()
         subscriber?.start()
-        let proxy = ProxyService(store: store, cache: cache, redis: redis, configuration: configuration, logger: logger)
+        let metrics = MetricsExporter()
+        let proxy = ProxyService(
+            store: store, cache: cache, redis: redis, configuration: configuration, logger: logger, metrics: metrics)
         proxyService.withLockedValue { $0 = proxy }
         proxy.changeStreams?.start()
         let store = self.store
+        let prices = (read: configuration.readRequestUnitPrice, write: configuration.writeRequestUnitPrice)
         let admin = AdminService(
             upstreamDescription: upstreamDescription,
+            token: configuration.adminToken,
+            metrics: metrics,
             stats: {
                 var stats = cache?.stats.json(redisConnected: cache?.redisConnected ?? false).objectValue ?? [:]
                 stats["retries"] = store.statsJSON()
@@ -162,6 +169,12 @@ public final class DynaCacheServer: Sendable {
                 if let batcher = proxy.missBatcher { stats["missBatching"] = batcher.statsJSON }
                 if let writes = proxy.writes { stats["writes"] = writes.stats.json }
                 if let streams = proxy.changeStreams { stats["stream"] = streams.stats.json }
+                if let cache {
+                    stats["hotKeys"] = cache.stats.hotKeysJSON()
+                    stats["cost"] = Self.cost(
+                        read: cache.stats.readUnitsSaved(), coalesced: proxy.writes?.stats.coalescedWrites ?? 0,
+                        prices: prices)
+                }
                 return .object(stats)
             }
         )
@@ -184,6 +197,31 @@ public final class DynaCacheServer: Sendable {
                 "auth": "\(configuration.clientAuth.rawValue)",
             ]
         )
+    }
+
+    /// What the cache saved at on-demand prices: read units it answered, write units coalescing
+    /// folded away (one unit each, at least).
+    static func cost(read: [String: Double], coalesced: Int, prices: (read: Double, write: Double)) -> JSONValue {
+        var tables: [String: JSONValue] = [:]
+        var dollars = 0.0
+        for (table, units) in read {
+            let saved = units * prices.read / 1_000_000
+            dollars += saved
+            tables[table] = .object([
+                "readUnitsSaved": .number(String(units)), "dollarsSaved": .number(String(format: "%.6f", saved)),
+            ])
+        }
+        dollars += Double(coalesced) * prices.write / 1_000_000
+        return .object([
+            "readUnitsSaved": .number(String(read.values.reduce(0, +))),
+            "writeUnitsSaved": .number(String(coalesced)),
+            "dollarsSaved": .number(String(format: "%.6f", dollars)),
+            "pricePerMillion": .object([
+                "read": .number(String(prices.read)), "write": .number(String(prices.write)),
+                "asOf": .string("2024-11-01, us-east-1 on-demand, standard table class"),
+            ]),
+            "tables": .object(tables),
+        ])
     }
 
     /// The ports actually bound (useful when the configuration asked for port 0).

@@ -39,6 +39,8 @@ public final class WriteStats: Sendable {
         }
     }
 
+    public var coalescedWrites: Int { counters.withLockedValue { $0.coalesced } }
+
     public var json: JSONValue {
         let c = counters.withLockedValue { $0 }
         func n(_ v: Int) -> JSONValue { .number(String(v)) }

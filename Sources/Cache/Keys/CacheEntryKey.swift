@@ -20,6 +20,8 @@ public struct CacheEntryKey: Sendable, Hashable {
     public var operation: String
     /// False where a consistent read is impossible (a GSI): a fill inside a tombstone is not kept.
     public var consistentFillPossible: Bool
+    /// The item's key as people read it (`pk=u1 sk=7`), for the hot-key report; items only.
+    public var display: String?
 
     public init(namespace: String, table: String, key: CanonicalBytes, projection: String?) {
         self.table = table
@@ -28,6 +30,20 @@ public struct CacheEntryKey: Sendable, Hashable {
         self.registry = nil
         self.operation = "GetItem"
         self.consistentFillPossible = true
+        self.display = nil
+    }
+
+    /// An item key with its readable form, for GetItem (whose keys the hot-key report counts).
+    public init(namespace: String, table: String, keyItem: Item, projection: String?) {
+        self.init(namespace: namespace, table: table, key: CanonicalBytes(key: keyItem), projection: projection)
+        self.display = keyItem.keys.sorted().map { name in
+            switch keyItem[name]! {
+            case .s(let s): "\(name)=\(s)"
+            case .n(let n): "\(name)=\(n)"
+            case .b(let b): "\(name)=b64:\(Base64.encode(b))"
+            default: "\(name)=?"
+            }
+        }.joined(separator: " ")
     }
 
     init(

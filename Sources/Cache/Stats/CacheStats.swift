@@ -12,6 +12,9 @@ public final class CacheStats: Sendable {
         public var upstreamCalls = 0
         public var fillsDropped = 0
         public var bytes = 0
+        /// Read request units DynamoDB would have charged for what the cache answered
+        /// (eventually consistent: half a unit per 4 KB, at least half a unit).
+        public var readUnitsSaved = 0.0
     }
 
     public enum Event: Sendable {
@@ -35,16 +38,57 @@ public final class CacheStats: Sendable {
             case .hit(let bytes):
                 c.hits += 1
                 c.bytes += bytes
+                c.readUnitsSaved += Self.readUnits(bytes)
             case .stale(let bytes):
                 c.staleHits += 1
                 c.bytes += bytes
-            case .negative: c.negativeHits += 1
+                c.readUnitsSaved += Self.readUnits(bytes)
+            case .negative:
+                c.negativeHits += 1
+                c.readUnitsSaved += 0.5
             case .miss: c.misses += 1
             case .bypass: c.bypass += 1
             case .upstreamCall: c.upstreamCalls += 1
             case .fillDropped: c.fillsDropped += 1
             }
             state.tables[table, default: [:]][operation] = c
+        }
+    }
+
+    static func readUnits(_ bytes: Int) -> Double { Double(max(1, (bytes + 4095) / 4096)) / 2 }
+
+    /// The most requested keys per table, with their hit ratios (a space-saving sketch each).
+    let hotKeys = NIOLockedValueBox<[String: SpaceSaving]>([:])
+    static let hotKeyCounters = 64
+
+    func observe(table: String, key: String, hit: Bool) {
+        hotKeys.withLockedValue { sketches in
+            sketches[table, default: SpaceSaving(capacity: Self.hotKeyCounters)].observe(key, hit: hit)
+        }
+    }
+
+    /// `{table: [{key, requests (upper bound), overcount, hitRatio}]}`, top `n` each.
+    public func hotKeysJSON(top n: Int = 10) -> JSONValue {
+        let sketches = hotKeys.withLockedValue { $0 }
+        var out: [String: JSONValue] = [:]
+        for (table, sketch) in sketches {
+            out[table] = .array(
+                sketch.top(n).map { c in
+                    let ratio = c.requests == 0 ? 0 : Double(c.hits) / Double(c.requests)
+                    return .object([
+                        "key": .string(c.key), "requests": .number(String(c.count)),
+                        "overcount": .number(String(c.error)),
+                        "hitRatio": .number(String(Double(Int(ratio * 10_000)) / 10_000)),
+                    ])
+                })
+        }
+        return .object(out)
+    }
+
+    /// Read units saved per table (all operations).
+    public func readUnitsSaved() -> [String: Double] {
+        state.withLockedValue { state in
+            state.tables.mapValues { ops in ops.values.reduce(0) { $0 + $1.readUnitsSaved } }
         }
     }
 
@@ -70,6 +114,7 @@ public final class CacheStats: Sendable {
                     total.upstreamCalls += c.upstreamCalls
                     total.fillsDropped += c.fillsDropped
                     total.bytes += c.bytes
+                    total.readUnitsSaved += c.readUnitsSaved
                     ops[operation] = Self.json(c)
                 }
                 tables[table] = .object(ops)
@@ -100,6 +145,7 @@ public final class CacheStats: Sendable {
             "upstreamCalls": .number(String(c.upstreamCalls)),
             "fillsDropped": .number(String(c.fillsDropped)),
             "bytes": .number(String(c.bytes)),
+            "readUnitsSaved": .number(String(c.readUnitsSaved)),
             "hitRatio": .number(ratioText),
         ])
     }

@@ -126,6 +126,13 @@ struct ConfigurationFile: Decodable {
     var auth: Auth?
     var forwardOtherRequests: Bool?
     var maxRequestBytes: Int?
+    var adminToken: String?
+    /// `cost: {readRequestUnitPrice, writeRequestUnitPrice}`: dollars per million units.
+    struct Cost: Decodable {
+        var readRequestUnitPrice: Double?
+        var writeRequestUnitPrice: Double?
+    }
+    var cost: Cost?
 }
 
 extension ProxyConfiguration {
@@ -162,6 +169,9 @@ extension ProxyConfiguration {
         }
         if let v = file.forwardOtherRequests { forwardOtherRequests = v }
         if let v = file.maxRequestBytes { maximumRequestBytes = v }
+        if let v = file.adminToken { adminToken = v }
+        if let v = file.cost?.readRequestUnitPrice { readRequestUnitPrice = v }
+        if let v = file.cost?.writeRequestUnitPrice { writeRequestUnitPrice = v }
         if let e = file.embedded {
             if let v = e.streamRetentionSeconds { embedded.streams.retentionSeconds = v }
             if let v = e.streamIteratorLifetimeSeconds { embedded.streams.iteratorLifetimeSeconds = v }
@@ -259,6 +269,7 @@ extension ProxyConfiguration {
             writes.defaultSettings[keyPath: path] = flag
             for table in writes.tables.keys { writes.tables[table]![keyPath: path] = flag }
         }
+        if let v = env["DYNACACHE_ADMIN_TOKEN"] { adminToken = v }
         if let v = env["DYNACACHE_CHANGE_STREAM"] {
             guard let flag = Bool(v) else {
                 throw ConfigurationError("DYNACACHE_CHANGE_STREAM: expected true or false, got \(v)")
@@ -336,6 +347,11 @@ extension ProxyConfiguration {
 
     /// Checks the combination before the proxy starts.
     public func validate() throws {
+        if adminEnabled && !adminListen.isLoopback && (adminToken ?? "").isEmpty {
+            throw ConfigurationError(
+                "refusing to bind the admin listener to \(adminListen) without a token: set adminToken (or DYNACACHE_ADMIN_TOKEN)"
+            )
+        }
         if clientAuth == .none && !listen.isLoopback && !allowUnauthenticatedNonLoopback {
             throw ConfigurationError(
                 "refusing to listen on \(listen) without client authentication: set auth.mode: sigv4, or pass --allow-unauthenticated to accept any client on the network"

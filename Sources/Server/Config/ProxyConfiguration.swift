@@ -57,6 +57,13 @@ public struct ProxyConfiguration: Sendable {
     public var l1: L1Tier.Configuration? = L1Tier.Configuration()
     /// Concurrent GetItem misses joined into one BatchGetItem within this window; nil: off.
     public var missBatchWindowMicroseconds: Int64?
+    /// Required on every admin endpoint but /health when set; required to bind the admin
+    /// listener to a non-loopback address.
+    public var adminToken: String?
+    /// On-demand prices in dollars per million request units, for the cost the cache saved
+    /// (us-east-1 standard table class, as published from 2024-11-01).
+    public var readRequestUnitPrice = 0.125
+    public var writeRequestUnitPrice = 0.625
     /// The change-stream consumer that invalidates the cache from each table's stream.
     public var changeStream = ChangeStreamSettings()
     /// Write batching and coalescing, per table.

@@ -9,6 +9,21 @@ extension ProxyService {
     /// everything else, and every hit that turns out not to be one, takes `respond(to:)`.
     public func respond(to request: ProxyHTTPRequest, on eventLoop: any EventLoop) -> EventLoopFuture<ProxyHTTPResponse>
     {
+        guard let metrics else { return answer(request, on: eventLoop) }
+        let start = NIODeadline.now()
+        let operation = request.headers.first(name: "x-amz-target")?.split(separator: ".").last.map(String.init) ?? "-"
+        return answer(request, on: eventLoop).map { response in
+            let result =
+                response.headers.first(name: "x-dynacache-cache")
+                ?? (response.status.code >= 400 ? "error" : "uncached")
+            metrics.recordRequest(
+                operation: operation, result: result, nanoseconds: (NIODeadline.now() - start).nanoseconds)
+            return response
+        }
+    }
+
+    /// The answer, from the event-loop hit path when it can be.
+    func answer(_ request: ProxyHTTPRequest, on eventLoop: any EventLoop) -> EventLoopFuture<ProxyHTTPResponse> {
         let slow = { () -> EventLoopFuture<ProxyHTTPResponse> in
             let promise = eventLoop.makePromise(of: ProxyHTTPResponse.self)
             promise.completeWithTask { await self.respond(to: request) }

@@ -30,6 +30,8 @@ public final class ProxyService: HTTPResponder {
     let authenticator: ClientAuthenticator
     let forwardOtherRequests: Bool
     let logger: Logger
+    /// Request latencies for `/metrics`.
+    let metrics: MetricsExporter?
 
     public init(
         store: any TableStore,
@@ -37,6 +39,7 @@ public final class ProxyService: HTTPResponder {
         redis: RedisClient? = nil,
         configuration: ProxyConfiguration,
         logger: Logger,
+        metrics: MetricsExporter? = nil,
         now: @escaping @Sendable () -> AmzDate = { AmzDate.now() }
     ) {
         self.store = store
@@ -73,6 +76,7 @@ public final class ProxyService: HTTPResponder {
             mode: configuration.clientAuth, keys: configuration.clientKeys, now: now)
         self.forwardOtherRequests = configuration.effectiveForwardOtherRequests
         self.logger = logger
+        self.metrics = metrics
         me.withLockedValue { $0.proxy = self }
     }
 
