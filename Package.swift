@@ -86,6 +86,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        .target(name: "Seed", dependencies: ["DynamoModel", "TableStore"]),
         .target(
             name: "WritePipeline",
             dependencies: [
@@ -120,6 +121,8 @@ let package = Package(
             name: "dynacache",
             dependencies: [
                 "Server",
+                "Seed",
+                "TableStore",
                 "DynamoModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

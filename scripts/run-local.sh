@@ -34,5 +34,12 @@ if [ "$UPSTREAM" = "moto" ]; then
 fi
 trap 'for p in $moto_pid $redis_pid; do kill "$p" 2>/dev/null || true; done' EXIT
 
+# First start: the load tests' seed (small profile) — into ./data, or into moto.
+if [ "$UPSTREAM" = "moto" ]; then
+  .build/debug/dynacache seed --endpoint "http://127.0.0.1:${MOTO_PORT}" --profile small
+elif [ ! -f data/dynacache.sqlite3 ]; then
+  .build/debug/dynacache seed --endpoint embedded --data ./data --profile small
+fi
+
 echo "run: dynacache on 127.0.0.1:8000 (admin 127.0.0.1:8081), table store: ${UPSTREAM}; Ctrl-C stops"
 .build/debug/dynacache serve "${args[@]}" "$@"

@@ -65,7 +65,7 @@ public final class DynaCacheServer: Sendable {
         }
     }
 
-    static func makeStore(
+    public static func makeStore(
         configuration: ProxyConfiguration,
         group: MultiThreadedEventLoopGroup,
         environment: [String: String]

@@ -9,7 +9,7 @@ struct DynaCacheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dynacache",
         abstract: "A caching read-through proxy for Amazon DynamoDB.",
-        subcommands: [Serve.self, Store.self, Stats.self],
+        subcommands: [Serve.self, Store.self, Stats.self, SeedCommand.self],
         defaultSubcommand: nil
     )
 }
