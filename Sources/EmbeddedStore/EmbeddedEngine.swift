@@ -28,16 +28,7 @@ final class EmbeddedEngine {
         try db.execute(
             """
             CREATE TABLE IF NOT EXISTS dc_tables (name TEXT PRIMARY KEY, definition BLOB NOT NULL);
-            CREATE TABLE IF NOT EXISTS dc_items (
-                tbl TEXT NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL, item BLOB NOT NULL, size INTEGER NOT NULL,
-                PRIMARY KEY (tbl, hk, rk)
-            ) WITHOUT ROWID;
-            CREATE TABLE IF NOT EXISTS dc_index_items (
-                tbl TEXT NOT NULL, idx TEXT NOT NULL, ihk BLOB NOT NULL, irk BLOB NOT NULL,
-                bhk BLOB NOT NULL, brk BLOB NOT NULL, item BLOB NOT NULL, size INTEGER NOT NULL,
-                PRIMARY KEY (tbl, idx, ihk, irk, bhk, brk)
-            ) WITHOUT ROWID;
-            CREATE INDEX IF NOT EXISTS dc_index_items_base ON dc_index_items (tbl, bhk, brk);
+            \(Self.itemTables(items: "dc_items", indexItems: "dc_index_items"))
             CREATE TABLE IF NOT EXISTS dc_tx_tokens (token TEXT PRIMARY KEY, digest BLOB NOT NULL, at INTEGER NOT NULL);
             """
         )
@@ -50,6 +41,22 @@ final class EmbeddedEngine {
                 tables[table.name] = table
             }
         }
+    }
+
+    /// Items and their secondary-index entries (the table itself, or the lagging replica's copy).
+    static func itemTables(items: String, indexItems: String) -> String {
+        """
+        CREATE TABLE IF NOT EXISTS \(items) (
+            tbl TEXT NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL, item BLOB NOT NULL, size INTEGER NOT NULL,
+            PRIMARY KEY (tbl, hk, rk)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS \(indexItems) (
+            tbl TEXT NOT NULL, idx TEXT NOT NULL, ihk BLOB NOT NULL, irk BLOB NOT NULL,
+            bhk BLOB NOT NULL, brk BLOB NOT NULL, item BLOB NOT NULL, size INTEGER NOT NULL,
+            PRIMARY KEY (tbl, idx, ihk, irk, bhk, brk)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS \(indexItems)_base ON \(indexItems) (tbl, bhk, brk);
+        """
     }
 
     /// An answer: a status and a JSON body (the result, or an error in DynamoDB's shape).

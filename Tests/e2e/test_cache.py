@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from conftest import RedisServer, client, reset_moto, start_proxy
+from conftest import RedisServer, client, reset_moto, start_proxy, start_store
 
 
 @pytest.fixture()
@@ -189,7 +189,9 @@ def test_redis_killed_and_restarted_under_load_gives_no_errors_and_no_stale_valu
 
 def test_concurrent_misses_joined_into_batches_answer_as_their_own_reads(tmp_path, redis_server):
     redis_server.command("FLUSHALL")
-    proxy = start_proxy("embedded", ["--data", str(tmp_path / "data")], env={"DYNACACHE_MISS_BATCH_WINDOW_US": "3000"})
+    # Every upstream read takes 40 ms, so the 40 clients' misses overlap and batches must form.
+    store = start_store(tmp_path / "store", env={"DYNACACHE_LATENCY": "40"})
+    proxy = start_proxy(store.url, env={"DYNACACHE_MISS_BATCH_WINDOW_US": "3000"})
     try:
         ddb = client(proxy.url)
         ddb.create_table(TableName="Users", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
@@ -223,3 +225,4 @@ def test_concurrent_misses_joined_into_batches_answer_as_their_own_reads(tmp_pat
         assert int(batching["batches"]) > 0 and int(batching["batchedKeys"]) >= 2 * int(batching["batches"])
     finally:
         proxy.stop()
+        store.stop()

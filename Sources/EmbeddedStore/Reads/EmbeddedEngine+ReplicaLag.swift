@@ -10,22 +10,14 @@ import DynamoModel
 /// written in each write's own transaction and applied, in order, when it falls due, just before
 /// an eventually consistent read. It is rebuilt from the table at start.
 extension EmbeddedEngine {
-    static let replicaSchema = """
-        CREATE TABLE IF NOT EXISTS dc_replica_items (
-            tbl TEXT NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL, item BLOB NOT NULL, size INTEGER NOT NULL,
-            PRIMARY KEY (tbl, hk, rk)
-        ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS dc_replica_index_items (
-            tbl TEXT NOT NULL, idx TEXT NOT NULL, ihk BLOB NOT NULL, irk BLOB NOT NULL,
-            bhk BLOB NOT NULL, brk BLOB NOT NULL, item BLOB NOT NULL, size INTEGER NOT NULL,
-            PRIMARY KEY (tbl, idx, ihk, irk, bhk, brk)
-        ) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS dc_replica_index_items_base ON dc_replica_index_items (tbl, bhk, brk);
-        CREATE TABLE IF NOT EXISTS dc_replica_log (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT, due_ms INTEGER NOT NULL, tbl TEXT NOT NULL,
-            hk BLOB NOT NULL, rk BLOB NOT NULL, item BLOB
-        );
-        """
+    static let replicaSchema =
+        itemTables(items: ReadSource.replica.items, indexItems: ReadSource.replica.indexItems) + """
+
+            CREATE TABLE IF NOT EXISTS dc_replica_log (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT, due_ms INTEGER NOT NULL, tbl TEXT NOT NULL,
+                hk BLOB NOT NULL, rk BLOB NOT NULL, item BLOB
+            );
+            """
 
     /// Where a read looks: the table itself, or the lagging replica.
     struct ReadSource {
