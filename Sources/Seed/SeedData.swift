@@ -16,25 +16,12 @@ public struct SeedData {
     }
 
     public let profile: Profile
-    var random: Generator
+    /// A fixed seed: the same items every run (`next() % n`, not `Int.random(in:using:)`,
+    /// whose algorithm the standard library does not promise to keep).
+    var random = SplitMix64(seed: 0x5EED)
 
     public init(profile: Profile) {
         self.profile = profile
-        self.random = Generator(seed: 0x5EED)
-    }
-
-    /// SplitMix64 with a fixed seed.
-    struct Generator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ range: Range<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
     }
 
     public var users: Int { 100 * profile.scale }
@@ -54,7 +41,7 @@ public struct SeedData {
     static let epochMilliseconds: Int64 = 1_767_225_600_000
 
     mutating func sentence(_ words: Int) -> String {
-        (0..<words).map { _ in Self.words[random.int(0..<Self.words.count)] }.joined(separator: " ")
+        (0..<words).map { _ in Self.words[random.pick(0..<Self.words.count)] }.joined(separator: " ")
     }
 
     static func id(_ prefix: String, _ n: Int) -> String { prefix + String(format: "%06d", n) }
@@ -70,7 +57,7 @@ public struct SeedData {
             let profile: Item = [
                 "userId": Self.s(user), "name": Self.s("User \(u)"), "email": Self.s("user\(u)@example.com"),
                 "plan": Self.s(["free", "team", "enterprise"][u % 3]), "createdAt": Self.n(t0 - Int64(u) * 3_600_000),
-                "bio": Self.s(sentence(20 + random.int(0..<40))),
+                "bio": Self.s(sentence(20 + random.pick(0..<40))),
             ]
             out.append(("Users", profile))
             var app = profile
@@ -127,7 +114,7 @@ public struct SeedData {
                 ))
             for m in 0..<messagesPerConversation {
                 let sentAt = String(t0 + Int64(m) * 60_000) + "#" + Self.id("msg-", m)
-                let body = sentence(10 + random.int(0..<150))
+                let body = sentence(10 + random.pick(0..<150))
                 let author = Self.id("user-", (c + m) % users)
                 out.append(
                     (
@@ -166,7 +153,7 @@ public struct SeedData {
                             "runId": Self.s(job + "-run-" + String(r)), "jobId": Self.s(job),
                             "startedAt": Self.n(t0 + Int64(r) * 300_000),
                             "status": Self.s(r % 7 == 6 ? "failed" : "ok"),
-                            "durationMs": Self.n(Int64(100 + random.int(0..<5_000))),
+                            "durationMs": Self.n(Int64(100 + random.pick(0..<5_000))),
                         ]
                     ))
             }
@@ -192,10 +179,14 @@ public struct SeedData {
                         "eventId": Self.s(Self.id("evt-", e)), "userId": Self.s(Self.id("user-", e % users)),
                         "accountId": Self.s(Self.id("acct-", e % accounts)), "at": Self.n(t0 + Int64(e) * 1_000),
                         "type": Self.s(["view", "click", "signup", "purchase"][e % 4]),
-                        "value": Self.n(Int64(random.int(0..<1_000))),
+                        "value": Self.n(Int64(random.pick(0..<1_000))),
                     ]
                 ))
         }
         return out
     }
+}
+
+extension SplitMix64 {
+    mutating func pick(_ range: Range<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
 }

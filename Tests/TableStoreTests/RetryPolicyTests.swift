@@ -262,3 +262,17 @@ struct RetryingTableStoreTests {
         #expect(json["attempts"] == .number("31"))
     }
 }
+
+struct AdaptiveResourceTests {
+    @Test func batchesOfOneTableAreThrottledAsThatTable() throws {
+        let write = Operation(family: .dynamoDB, name: "BatchWriteItem")
+        let read = Operation(family: .dynamoDB, name: "BatchGetItem")
+        let one = try JSONParser.parse(#"{"RequestItems":{"Hot":[]}}"#)
+        let two = try JSONParser.parse(#"{"RequestItems":{"Hot":[],"Cold":[]}}"#)
+        #expect(RetryingTableStore.resource(write, body: one) == "Hot:write")
+        #expect(RetryingTableStore.resource(read, body: one) == "Hot:read")
+        #expect(RetryingTableStore.resource(write, body: two) == "-:write")
+        let query = try JSONParser.parse(#"{"TableName":"T","IndexName":"g"}"#)
+        #expect(RetryingTableStore.resource(Operation(family: .dynamoDB, name: "Query"), body: query) == "T/g:read")
+    }
+}

@@ -141,9 +141,12 @@ public final class RetryingTableStore: TableStore {
         return TableStoreRequest(operation: request.operation, body: JSONWriter.bytes(.object(members)))
     }
 
-    /// The adaptive limiter's key: table and whether the call reads or writes.
+    /// The adaptive limiter's key: table and whether the call reads or writes. A batch naming one
+    /// table (what the write pipeline sends) is that table's; a batch across tables is `-`.
     static func resource(_ operation: Operation, body: JSONValue?) -> String {
-        let table = body?["TableName"]?.stringValue ?? body?["StreamArn"]?.stringValue ?? "-"
+        let batchTables = body?["RequestItems"]?.objectValue?.keys
+        let onlyTable = batchTables?.count == 1 ? batchTables?.first : nil
+        let table = body?["TableName"]?.stringValue ?? body?["StreamArn"]?.stringValue ?? onlyTable ?? "-"
         let index = body?["IndexName"]?.stringValue.map { "/\($0)" } ?? ""
         let kind = Idempotency.readOperations.contains(operation.name) ? "read" : "write"
         return "\(table)\(index):\(kind)"
