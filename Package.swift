@@ -5,7 +5,8 @@ let package = Package(
     name: "DynaCache",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "dynacache", targets: ["dynacache"])
+        .executable(name: "dynacache", targets: ["dynacache"]),
+        .executable(name: "dynacache-load", targets: ["dynacache-load"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
@@ -16,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(
@@ -143,6 +145,26 @@ let package = Package(
             ],
             path: "Benchmarks/DynaCacheBench"
         ),
+        // The load generator talks HTTP like any client (DESIGN.md): DynamoModel and SigV4 only.
+        .target(
+            name: "LoadKit",
+            dependencies: [
+                "DynamoModel",
+                "SigV4",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "LoadTests/Sources/LoadKit"
+        ),
+        .executableTarget(
+            name: "dynacache-load",
+            dependencies: ["LoadKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "LoadTests/Sources/dynacache-load"
+        ),
+        .testTarget(name: "LoadKitTests", dependencies: ["LoadKit", "DynamoModel"]),
         .testTarget(name: "DynamoModelTests", dependencies: ["DynamoModel"]),
         .testTarget(name: "DynamoExpressionsTests", dependencies: ["DynamoExpressions", "DynamoModel"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
