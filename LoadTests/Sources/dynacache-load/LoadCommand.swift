@@ -118,7 +118,7 @@ struct LoadCommand: AsyncParsableCommand {
         if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
 
         let specs = compare.isEmpty ? [endpoint] : compare
-        guard specs.count == 1 || specs.count == 2 else { throw ValidationError("--compare takes two endpoints") }
+        guard compare.isEmpty || compare.count == 2 else { throw ValidationError("--compare takes two endpoints") }
         var targets = try specs.map { spec in
             guard let t = LoadSession.Target(spec: spec) else { throw ValidationError("not an endpoint: \(spec)") }
             return t

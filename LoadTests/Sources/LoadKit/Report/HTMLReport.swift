@@ -7,18 +7,20 @@ public enum HTMLReport {
         let cdf = SVGChart(
             title: "Latency CDF", xLabel: "latency (ms, log scale)", yLabel: "fraction of requests", logX: true,
             yMax: 1, yFormat: { String(format: "%.2f", $0) },
-            series: report.runs.map { r in .init(name: r.label, points: r.cdf.map { ($0[0], $0[1]) }) })
+            series: report.runs.enumerated().map { i, r in .init(name: r.label, color: i, points: r.cdf.map { ($0[0], $0[1]) }) })
         let throughput = SVGChart(
             title: "Throughput over time", xLabel: "seconds", yLabel: "requests / s",
-            series: report.runs.map { r in
-                .init(name: r.label, points: r.timeline.enumerated().map { (Double($0.offset), Double($0.element.requests)) })
+            series: report.runs.enumerated().map { i, r in
+                .init(
+                    name: r.label, color: i,
+                    points: r.timeline.enumerated().map { (Double($0.offset), Double($0.element.requests)) })
             })
         let hits = SVGChart(
             title: "Hit ratio over time (x-dynacache-cache)", xLabel: "seconds", yLabel: "hit ratio", yMax: 1,
             yFormat: { String(format: "%.0f%%", $0 * 100) },
-            series: report.runs.filter { $0.hitRatio != nil }.map { r in
+            series: report.runs.enumerated().filter { $0.element.hitRatio != nil }.map { i, r in
                 .init(
-                    name: r.label,
+                    name: r.label, color: i,
                     points: r.timeline.enumerated().compactMap { i, b in
                         b.cacheLookups == 0 ? nil : (Double(i), Double(b.cacheServed) / Double(b.cacheLookups))
                     })

@@ -5,6 +5,8 @@ import Foundation
 struct SVGChart {
     struct Series {
         var name: String
+        /// Index into the palette: a run keeps its colour across charts.
+        var color: Int
         var points: [(x: Double, y: Double)]
     }
 
@@ -69,7 +71,7 @@ struct SVGChart {
         svg += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 8))\" font-size=\"12\" text-anchor=\"middle\">\(escape(xLabel))</text>"
         svg += "<text x=\"14\" y=\"\(f(top + plotH / 2))\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(f(top + plotH / 2)))\">\(escape(yLabel))</text>\n"
         for (i, s) in series.enumerated() {
-            let color = Self.colors[i % Self.colors.count]
+            let color = Self.colors[s.color % Self.colors.count]
             let points = s.points.filter { !logX || $0.x > 0 }.map { "\(f(px($0.x))),\(f(py(min($0.y, y1))))" }
             if !points.isEmpty {
                 svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
