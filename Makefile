@@ -4,7 +4,7 @@ PYTHON ?= python3
 MOTO_PORT ?= 5000
 UPSTREAM ?= embedded
 
-.PHONY: all deps build release test unit-test e2e-test run bench bench-json bench-passthrough bench-store bench-retry bench-cache bench-l1 bench-miss-batching bench-streams bench-writes bench-invalidation-lag format clean
+.PHONY: all deps build release test unit-test e2e-test run loadtest bench-load bench bench-json bench-passthrough bench-store bench-retry bench-cache bench-l1 bench-miss-batching bench-streams bench-writes bench-invalidation-lag format clean
 
 all: build
 
@@ -13,6 +13,7 @@ deps:
 
 build: deps
 	$(SWIFT) build --product dynacache
+	$(SWIFT) build --product dynacache-load
 
 release: deps
 	$(SWIFT) build -c release --product dynacache
@@ -35,8 +36,19 @@ run: build
 	@# UPSTREAM=moto make run: moto_server as the table store instead of the embedded one
 	MOTO_PORT=$(MOTO_PORT) UPSTREAM=$(UPSTREAM) ./scripts/run-local.sh
 
+# A short load run (default scenario, 15 s) against `make run`'s proxy, started for it if not running.
+loadtest: build
+	$(SWIFT) build --product dynacache-load
+	./LoadTests/loadtest.sh
+
 # Benchmarks (release builds): JSON codec cost per request, pass-through overhead, embedded store.
-bench: bench-json bench-passthrough bench-store bench-retry bench-cache bench-l1 bench-miss-batching bench-streams bench-writes bench-invalidation-lag
+bench: bench-json bench-passthrough bench-store bench-retry bench-cache bench-l1 bench-miss-batching bench-streams bench-writes bench-invalidation-lag bench-load
+
+# The default seed scenario, table store (--latency 5) vs proxy, one run; report in LoadTests/results/.
+bench-load: deps
+	$(SWIFT) build -c release --product dynacache
+	$(SWIFT) build -c release --product dynacache-load
+	./LoadTests/bench-proxy-vs-store.sh
 
 bench-json: deps
 	$(SWIFT) build -c release --product DynaCacheBench

@@ -10,12 +10,65 @@ public struct RequestTemplate: Sendable, Equatable {
     public let body: JSONValue
     /// Every placeholder name used (without offsets), checked against the key spaces at load.
     public let placeholders: Set<String>
+    /// The body with its strings split into text and placeholders once, so that rendering (once
+    /// per request) only concatenates.
+    let compiled: Node
+
+    indirect enum Node: Sendable, Equatable {
+        case constant(JSONValue)
+        case string([Segment])
+        case array([Node])
+        case object([(String, Node)])
+
+        static func == (a: Node, b: Node) -> Bool {
+            switch (a, b) {
+            case (.constant(let x), .constant(let y)): x == y
+            case (.string(let x), .string(let y)): x == y
+            case (.array(let x), .array(let y)): x == y
+            case (.object(let x), .object(let y)): x.map(\.0) == y.map(\.0) && x.map(\.1) == y.map(\.1)
+            default: false
+            }
+        }
+    }
+
+    enum Segment: Sendable, Equatable {
+        case text(String)
+        case placeholder(name: String, offset: Int64)
+    }
 
     public init(_ body: JSONValue) {
         self.body = body
         var names = Set<String>()
         Self.collect(body, into: &names)
         placeholders = names
+        compiled = Self.compile(body)
+    }
+
+    public static func == (a: RequestTemplate, b: RequestTemplate) -> Bool { a.body == b.body }
+
+    static func compile(_ value: JSONValue) -> Node {
+        switch value {
+        case .string(let s):
+            let tokens = tokens(in: s)
+            if tokens.isEmpty { return .constant(value) }
+            var segments: [Segment] = []
+            var last = s.startIndex
+            for token in tokens {
+                if last < token.range.lowerBound { segments.append(.text(String(s[last..<token.range.lowerBound]))) }
+                segments.append(.placeholder(name: token.name, offset: token.offset))
+                last = token.range.upperBound
+            }
+            if last < s.endIndex { segments.append(.text(String(s[last...]))) }
+            return .string(segments)
+        case .array(let a):
+            let nodes = a.map(compile)
+            return nodes.allSatisfy { if case .constant = $0 { true } else { false } } ? .constant(value) : .array(nodes)
+        case .object(let o):
+            let nodes = o.map { ($0.key, compile($0.value)) }
+            return nodes.allSatisfy { if case .constant = $0.1 { true } else { false } } ? .constant(value) : .object(nodes)
+        default:
+            return .constant(value)
+        }
     }
 
     public static let builtins: Set<String> = ["now", "nowSeconds", "seq", "uuid", "payload"]
@@ -60,36 +113,34 @@ public struct RequestTemplate: Sendable, Equatable {
     /// The body with every placeholder replaced; `value(name)` is asked once per name.
     public func render(_ value: (String) -> String) -> JSONValue {
         var cache: [String: String] = [:]
-        func lookup(_ name: String) -> String {
-            if let v = cache[name] { return v }
-            let v = value(name)
-            cache[name] = v
-            return v
-        }
-        func walk(_ v: JSONValue) -> JSONValue {
-            switch v {
-            case .string(let s):
-                let tokens = Self.tokens(in: s)
-                if tokens.isEmpty { return v }
+        func walk(_ node: Node) -> JSONValue {
+            switch node {
+            case .constant(let v): return v
+            case .string(let segments):
                 var out = ""
-                var last = s.startIndex
-                for token in tokens {
-                    out += s[last..<token.range.lowerBound]
-                    let base = lookup(token.name)
-                    if token.offset != 0, let n = Int64(base) {
-                        out += String(n + token.offset)
-                    } else {
-                        out += base
+                for segment in segments {
+                    switch segment {
+                    case .text(let t): out += t
+                    case .placeholder(let name, let offset):
+                        let base: String
+                        if let v = cache[name] {
+                            base = v
+                        } else {
+                            base = value(name)
+                            cache[name] = base
+                        }
+                        if offset != 0, let n = Int64(base) { out += String(n + offset) } else { out += base }
                     }
-                    last = token.range.upperBound
                 }
-                out += s[last...]
                 return .string(out)
-            case .array(let a): return .array(a.map(walk))
-            case .object(let o): return .object(o.mapValues(walk))
-            default: return v
+            case .array(let nodes): return .array(nodes.map(walk))
+            case .object(let members):
+                var out: [String: JSONValue] = [:]
+                out.reserveCapacity(members.count)
+                for (key, node) in members { out[key] = walk(node) }
+                return .object(out)
             }
         }
-        return walk(body)
+        return walk(compiled)
     }
 }
