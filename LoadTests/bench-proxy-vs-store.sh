@@ -34,4 +34,4 @@ fi
 .build/release/dynacache-load --scenario default "${mode[@]}" \
   --compare "store=http://127.0.0.1:$STORE" "proxy=$PROXY_URL" --admin "proxy=$ADMIN_URL" \
   --duration "$DURATION" --warmup "$WARMUP" \
-  --coherence --direct "http://127.0.0.1:$STORE" --report "$REPORT"
+  ${COHERENCE:---coherence --direct http://127.0.0.1:$STORE} --report "$REPORT"

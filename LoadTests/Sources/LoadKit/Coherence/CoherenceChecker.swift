@@ -9,12 +9,14 @@ public final class CoherenceChecker: Sendable {
     public struct Settings: Sendable, Equatable {
         public var table = "LoadCoherence"
         public var keys = 64
-        public var writers = 4
-        public var readers = 4
+        public var writers = 2
+        public var readers = 2
         /// Share of writes sent through the proxy (the rest go to the table store directly).
         public var proxyShare = 0.5
         /// Pause between one writer's writes, so the check does not swamp the run it watches.
-        public var writePauseMs = 5
+        public var writePauseMs = 20
+        /// Pause between one reader's reads.
+        public var readPauseMs = 5
         public var boundMs = 1_000.0
         /// After the keys are first read through the proxy: time for its stream consumer to start.
         public var settleSeconds = 3.0
@@ -135,7 +137,7 @@ public final class CoherenceChecker: Sendable {
             }
             let version = body["Item"]?["version"]?["N"]?.stringValue.flatMap { Int($0) } ?? -1
             ledger.withLock { $0.read(CoherenceLedger.Read(key: k, startNanos: start, version: version)) }
-            try? await Task.sleep(nanoseconds: 1_000_000)
+            if settings.readPauseMs > 0 { try? await Task.sleep(nanoseconds: UInt64(settings.readPauseMs) * 1_000_000) }
         }
     }
 }

@@ -33,7 +33,7 @@ public enum SummaryTable {
             row("writes coalesced", { $0.proxy.map { "\($0.coalescedWrites)" } ?? "–" })
         }
         if runs.contains(where: { $0.coherence != nil }) {
-            row("coherence reads", { $0.coherence.map { "\($0.reads)" } ?? "–" })
+            row("coherence reads / writes (proxy+direct)", { $0.coherence.map { "\($0.reads) / \($0.proxyWrites)+\($0.directWrites)" } ?? "–" })
             row("missed proxy-acked writes", { $0.coherence.map { "\($0.missedProxyWrites)" } ?? "–" })
             row("missed direct writes > bound", { c in c.coherence.map { "\($0.missedDirectWritesBeyondBound) (bound \(Int($0.boundMs)) ms)" } ?? "–" })
             row("max staleness seen (ms)", { $0.coherence.map { String(format: "%.1f", $0.maxStalenessMs) } ?? "–" })
