@@ -9,9 +9,10 @@ SCENARIO=${SCENARIO:-default}
 started=""
 if ! curl -s -o /dev/null http://127.0.0.1:8081/health; then
   mkdir -p .run
-  ./scripts/run-local.sh > .run/loadtest-run.log 2>&1 &
+  # its own process group (setsid), so that stopping it stops its redis-server and proxy too
+  setsid ./scripts/run-local.sh > .run/loadtest-run.log 2>&1 &
   started=$!
-  trap 'kill -- -$(ps -o pgid= $started | tr -d " ") 2>/dev/null || kill $started 2>/dev/null || true' EXIT
+  trap 'kill -TERM -- -$started 2>/dev/null || true' EXIT
   for _ in $(seq 1 600); do curl -s -o /dev/null http://127.0.0.1:8081/health && break; sleep 0.2; done
   curl -s -o /dev/null http://127.0.0.1:8081/health || { echo "make run's proxy did not start: .run/loadtest-run.log"; exit 1; }
 fi
