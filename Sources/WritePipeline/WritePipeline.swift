@@ -92,7 +92,8 @@ public final class WritePipeline: Sendable {
                 var table = state.tables[write.table] ?? TableState()
                 let coalesced = table.queue.enqueue(
                     write, waiter: waiter, sequence: state.sequence, coalesce: settings.coalesce)
-                let flushNow = table.queue.sendable >= Self.maxItems
+                let idle = settings.sendWhenIdle && table.inFlight == 0
+                let flushNow = idle || table.queue.sendable >= Self.maxItems
                 let schedule = !flushNow && !table.flushScheduled
                 if schedule { table.flushScheduled = true }
                 state.tables[write.table] = table

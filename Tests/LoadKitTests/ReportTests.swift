@@ -20,7 +20,8 @@ import Testing
             recorder.record(
                 .init(
                     step: i % 2, latencyNanos: latency, serviceNanos: latency, endNanos: UInt64(i) * 3_000_000,
-                    errorType: i % 100 == 0 ? (i % 200 == 0 ? "ConditionalCheckFailedException" : "ThrottlingException") : nil,
+                    errorType: i % 100 == 0
+                        ? (i % 200 == 0 ? "ConditionalCheckFailedException" : "ThrottlingException") : nil,
                     expected: i % 200 == 0, cache: cache ? (i % 4 == 0 ? "miss" : "hit") : nil))
         }
         return EndpointResult(
@@ -50,7 +51,8 @@ import Testing
         let base = result(label: "store", scale: 10, cache: false)
         let proxy = result(label: "proxy", scale: 1, cache: true)
         let scenario = Scenario(name: "t", keys: [:], steps: [])
-        let report = LoadReport(scenario: scenario, distribution: .zipf(1), scale: 1, itemSizeBytes: 10, runs: [base, proxy])
+        let report = LoadReport(
+            scenario: scenario, distribution: .zipf(1), scale: 1, itemSizeBytes: 10, runs: [base, proxy])
         let c = try #require(report.comparison)
         #expect(abs(c.p50 - 0.1) < 0.01)
         #expect(c.throughput == 1)

@@ -32,7 +32,8 @@ import Testing
             name: "put", weight: 1, operation: "PutItem",
             request: RequestTemplate(
                 .object([
-                    "u": .string("${user}"), "p": .string("${payload}"), "s": .string("${seq}"), "id": .string("${uuid}"),
+                    "u": .string("${user}"), "p": .string("${payload}"), "s": .string("${seq}"),
+                    "id": .string("${uuid}"),
                 ])),
             pages: 1, expectedErrors: [])
         let scenario = Scenario(name: "t", keys: ["user": KeySpace(format: "user-%06d", count: 10)], steps: [step])

@@ -32,7 +32,9 @@ import Testing
         let profile = try #require(scenario.steps.first { $0.name == "get user profile" })
         #expect(abs(profile.weight / total - 0.30) < 1e-9)
         #expect(abs(scenario.writeShare - 0.08) < 1e-9)
-        #expect(scenario.steps.first { $0.operation == "UpdateItem" }?.expectedErrors == ["ConditionalCheckFailedException"])
+        #expect(
+            scenario.steps.first { $0.operation == "UpdateItem" }?.expectedErrors == ["ConditionalCheckFailedException"]
+        )
         #expect(scenario.steps.first { $0.name == "conversation history" }?.pages == 2)
     }
 
@@ -71,7 +73,8 @@ import Testing
                 return "no error"
             } catch { return "\(error)" }
         }
-        #expect(message("steps:\n  - operation: GetItem\n    request: {Key: {k: {S: '${nobody}'}}}").contains("${nobody}"))
+        #expect(
+            message("steps:\n  - operation: GetItem\n    request: {Key: {k: {S: '${nobody}'}}}").contains("${nobody}"))
         #expect(message("steps:\n  - request: {}").contains("needs 'operation'"))
         #expect(message("steps:\n  - operation: GetItem").contains("needs a 'request'"))
         #expect(message("keys: {u: {format: 'u%d'}}\nsteps: []").contains("positive integer 'count'"))
@@ -89,7 +92,9 @@ import Testing
         #expect(RunSettings.seconds(parsing: "1.5") == 1.5)
         #expect(RunSettings.seconds(parsing: "-1s") == nil)
         #expect(RunSettings.seconds(parsing: "soon") == nil)
-        #expect(LoadSession.Target(spec: "proxy=http://127.0.0.1:8000") == .init(label: "proxy", url: "http://127.0.0.1:8000"))
+        #expect(
+            LoadSession.Target(spec: "proxy=http://127.0.0.1:8000")
+                == .init(label: "proxy", url: "http://127.0.0.1:8000"))
         #expect(LoadSession.Target(spec: "http://127.0.0.1:8000")?.label == "127.0.0.1:8000")
         #expect(LoadSession.Target(spec: "ftp://x") == nil)
     }

@@ -28,11 +28,14 @@ struct WritePipelineTests {
         return try JSONParser.parse(Array(r.body.readableBytesView))
     }
 
-    func pipeline(_ store: EmbeddedTableStore, invalidated: NIOLockedValueBox<[String]>, window: Double = 20)
-        -> WritePipeline
-    {
+    /// `sendWhenIdle` off unless asked: most tests need writes submitted together to share a batch.
+    func pipeline(
+        _ store: EmbeddedTableStore, invalidated: NIOLockedValueBox<[String]>, window: Double = 20,
+        sendWhenIdle: Bool = false
+    ) -> WritePipeline {
         var policies = WritePolicies()
         policies.defaultSettings.windowMilliseconds = window
+        policies.defaultSettings.sendWhenIdle = sendWhenIdle
         return WritePipeline(
             store: store, policies: policies, eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
             deadlineSeconds: 5
@@ -47,6 +50,32 @@ struct WritePipelineTests {
         let text = #"{"TableName":"Tab","Item":{"id":{"S":"\#(id)"}\#(extra)}}"#
         return WriteBatchability.decide(
             operation: "PutItem", body: Array(text.utf8), json: try! JSONParser.parse(text), keys: keys)!
+    }
+
+    @Test func aWriteToAnIdleTableGoesAtOnceAndWritesDuringItsFlightShareTheNextBatch() async throws {
+        var settings = EmbeddedStoreSettings()
+        settings.ttlSweepIntervalSeconds = 0
+        settings.latencyMilliseconds = 300  // the first batch is out this long
+        let store = try EmbeddedTableStore(directory: directory, settings: settings)
+        _ = try await call(
+            store, "CreateTable",
+            #"{"TableName":"Tab","KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}"#
+        )
+        let invalidated = NIOLockedValueBox<[String]>([])
+        // A window of a minute: a write that waited for it would not finish within the test.
+        let writes = pipeline(store, invalidated: invalidated, window: 60_000, sendWhenIdle: true)
+        let first = Task { try await writes.submit(Self.put("a")) }
+        try await Task.sleep(nanoseconds: 30_000_000)  // sequencing only: "a" is out by now
+        async let b = writes.submit(Self.put("b"))
+        async let c = writes.submit(Self.put("c"))
+        let answers = try await [first.value, b, c]
+        #expect(answers.allSatisfy { $0.status == 200 })
+        // "a" alone, at once; "b" and "c" queued behind it and sent together when it returned.
+        let (batches, sizes) = writes.stats.counters.withLockedValue { ($0.batches, $0.itemsPerBatch) }
+        #expect(batches == 2)
+        #expect(sizes[0] == 1 && sizes[1] == 1)  // buckets "1" and "2-5"
+        #expect(invalidated.withLockedValue { Set($0) } == ["a", "b", "c"])
+        try await store.shutdown()
     }
 
     @Test func aRefusedBatchFallsBackSoEachClientGetsItsOwnAnswer() async throws {

@@ -6,7 +6,7 @@ It forwards requests to moto unless told otherwise by POST /control:
                               provisioned table's capacity would throttle them
   {"apply_then_fail": [ops]}  forward these operations, then answer 500 InternalServerError
   {} (empty)                  behave
-GET /counts gives {"forwarded": {op: n}, "throttled": n}.
+GET /counts gives {"forwarded": {op: n}, "throttled": n, "throttledByOp": {op: n}}.
 """
 
 import json
@@ -17,7 +17,8 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 UPSTREAM = sys.argv[2]
-state = {"rate": None, "burst": 0, "tokens": 0.0, "last": 0.0, "apply_then_fail": [], "forwarded": {}, "throttled": 0}
+state = {"rate": None, "burst": 0, "tokens": 0.0, "last": 0.0, "apply_then_fail": [], "forwarded": {}, "throttled": 0,
+         "throttledByOp": {}}
 lock = threading.Lock()
 
 
@@ -38,7 +39,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         with lock:
-            body = json.dumps({"forwarded": state["forwarded"], "throttled": state["throttled"]}).encode()
+            body = json.dumps({"forwarded": state["forwarded"], "throttled": state["throttled"],
+                               "throttledByOp": state["throttledByOp"]}).encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -51,7 +53,7 @@ class Handler(BaseHTTPRequestHandler):
                 control = json.loads(body or b"{}")
                 state.update(rate=control.get("rate"), burst=control.get("burst", 0), tokens=float(control.get("burst", 0)),
                              last=time.monotonic(), apply_then_fail=control.get("apply_then_fail", []),
-                             forwarded={}, throttled=0)
+                             forwarded={}, throttled=0, throttledByOp={})
             self.send_response(204)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -69,6 +71,7 @@ class Handler(BaseHTTPRequestHandler):
                     throttled = True
             if throttled:
                 state["throttled"] += 1
+                state["throttledByOp"][op] = state["throttledByOp"].get(op, 0) + 1
             else:
                 state["forwarded"][op] = state["forwarded"].get(op, 0) + 1
             fail = op in state["apply_then_fail"]

@@ -105,7 +105,8 @@ struct LoadCommand: AsyncParsableCommand {
             guard (0...1).contains(writeShare) else { throw ValidationError("--write-share: 0…1") }
             scenario = try scenario.withWriteShare(writeShare)
         }
-        let workload = try Workload(scenario: scenario, distribution: distribution, scale: scale, itemSizeBytes: itemSize)
+        let workload = try Workload(
+            scenario: scenario, distribution: distribution, scale: scale, itemSizeBytes: itemSize)
 
         var settings = RunSettings()
         settings.concurrency = concurrency
@@ -124,7 +125,9 @@ struct LoadCommand: AsyncParsableCommand {
             return t
         }
         for spec in admin {
-            if let t = LoadSession.Target(spec: spec), spec.contains("="), let i = targets.firstIndex(where: { $0.label == t.label }) {
+            if let t = LoadSession.Target(spec: spec), spec.contains("="),
+                let i = targets.firstIndex(where: { $0.label == t.label })
+            {
                 targets[i].adminURL = t.url
             } else if targets.count == 1 {
                 targets[0].adminURL = spec
@@ -169,7 +172,9 @@ struct LoadCommand: AsyncParsableCommand {
     }
 
     func seconds(_ text: String, _ flag: String) throws -> Double {
-        guard let s = RunSettings.seconds(parsing: text) else { throw ValidationError("\(flag): a duration like 30s, not \(text)") }
+        guard let s = RunSettings.seconds(parsing: text) else {
+            throw ValidationError("\(flag): a duration like 30s, not \(text)")
+        }
         return s
     }
 }

@@ -94,8 +94,10 @@ struct ConfigurationFile: Decodable {
             var batching: Bool?
             var windowMs: Double?
             var coalesce: Bool?
+            var sendWhenIdle: Bool?
 
             func apply(to settings: inout WriteSettings) {
+                if let v = sendWhenIdle { settings.sendWhenIdle = v }
                 if let v = batching { settings.batching = v }
                 if let v = windowMs { settings.windowMilliseconds = max(0, v) }
                 if let v = coalesce { settings.coalesce = v }
@@ -263,6 +265,7 @@ extension ProxyConfiguration {
         for (name, path) in [
             ("DYNACACHE_WRITE_BATCHING", \WriteSettings.batching),
             ("DYNACACHE_WRITE_COALESCE", \WriteSettings.coalesce),
+            ("DYNACACHE_WRITE_SEND_WHEN_IDLE", \WriteSettings.sendWhenIdle),
         ] {
             guard let v = env[name] else { continue }
             guard let flag = Bool(v) else { throw ConfigurationError("\(name): expected true or false, got \(v)") }

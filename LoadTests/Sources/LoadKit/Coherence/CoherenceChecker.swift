@@ -73,7 +73,8 @@ public final class CoherenceChecker: Sendable {
         for k in 0..<settings.keys {
             var item = key(k).objectValue!
             item["version"] = .object(["N": .string("0")])
-            let (s, b) = try await call(direct, "PutItem", .object(["TableName": .string(settings.table), "Item": .object(item)]))
+            let (s, b) = try await call(
+                direct, "PutItem", .object(["TableName": .string(settings.table), "Item": .object(item)]))
             guard s == 200 else { throw ScenarioError("coherence: PutItem: \(b)") }
         }
         for k in 0..<settings.keys {
@@ -121,7 +122,9 @@ public final class CoherenceChecker: Sendable {
             } else {
                 errors.withLock { $0.writes += 1 }
             }
-            if settings.writePauseMs > 0 { try? await Task.sleep(nanoseconds: UInt64(settings.writePauseMs) * 1_000_000) }
+            if settings.writePauseMs > 0 {
+                try? await Task.sleep(nanoseconds: UInt64(settings.writePauseMs) * 1_000_000)
+            }
         }
     }
 

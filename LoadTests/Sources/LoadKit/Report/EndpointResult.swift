@@ -66,7 +66,8 @@ public struct EndpointResult: Sendable, Codable, Equatable {
     }
 
     public init(
-        label: String, url: String, mode: String, state: Recorder.State, seconds: Double, steps scenarioSteps: [Scenario.Step],
+        label: String, url: String, mode: String, state: Recorder.State, seconds: Double,
+        steps scenarioSteps: [Scenario.Step],
         proxy: ProxyCounters?, coherence: CoherenceLedger.Verdict?
     ) {
         self.label = label

@@ -7,7 +7,9 @@ public enum HTMLReport {
         let cdf = SVGChart(
             title: "Latency CDF", xLabel: "latency (ms, log scale)", yLabel: "fraction of requests", logX: true,
             yMax: 1, yFormat: { String(format: "%.2f", $0) },
-            series: report.runs.enumerated().map { i, r in .init(name: r.label, color: i, points: r.cdf.map { ($0[0], $0[1]) }) })
+            series: report.runs.enumerated().map { i, r in
+                .init(name: r.label, color: i, points: r.cdf.map { ($0[0], $0[1]) })
+            })
         let throughput = SVGChart(
             title: "Throughput over time", xLabel: "seconds", yLabel: "requests / s",
             series: report.runs.enumerated().map { i, r in
@@ -33,18 +35,24 @@ public enum HTMLReport {
         }
         table += "</table>"
         var steps = "<table><tr><th>step</th><th>operation</th><th>share</th>"
-        steps += report.runs.map { "<th>\(escape($0.label)) p50 / p99 ms</th><th>requests</th><th>errors</th>" }.joined() + "</tr>\n"
+        steps +=
+            report.runs.map { "<th>\(escape($0.label)) p50 / p99 ms</th><th>requests</th><th>errors</th>" }.joined()
+            + "</tr>\n"
         for (i, m) in report.mix.enumerated() {
-            steps += "<tr><td>\(escape(m.step))</td><td>\(escape(m.operation))</td><td>\(String(format: "%.1f%%", m.share * 100))</td>"
+            steps +=
+                "<tr><td>\(escape(m.step))</td><td>\(escape(m.operation))</td><td>\(String(format: "%.1f%%", m.share * 100))</td>"
             for r in report.runs where i < r.steps.count {
                 let s = r.steps[i]
-                steps += "<td>\(SummaryTable.ms(s.latency.p50)) / \(SummaryTable.ms(s.latency.p99))</td><td>\(s.requests)</td>"
+                steps +=
+                    "<td>\(SummaryTable.ms(s.latency.p50)) / \(SummaryTable.ms(s.latency.p99))</td><td>\(s.requests)</td>"
                 steps += "<td>\(s.errors)\(s.expectedErrors > 0 ? " (+\(s.expectedErrors) expected)" : "")</td>"
             }
             steps += "</tr>\n"
         }
         steps += "</table>"
-        let runs = report.runs.map { "<li><b>\(escape($0.label))</b>: \(escape($0.url)) — \(escape($0.mode)), \(String(format: "%.1f", $0.seconds)) s</li>" }.joined()
+        let runs = report.runs.map {
+            "<li><b>\(escape($0.label))</b>: \(escape($0.url)) — \(escape($0.mode)), \(String(format: "%.1f", $0.seconds)) s</li>"
+        }.joined()
         return """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8">

@@ -52,7 +52,8 @@ struct SVGChart {
         for i in 0...4 {
             let y = y1 * Double(i) / 4
             svg += "<line x1=\"\(left)\" x2=\"\(left + plotW)\" y1=\"\(f(py(y)))\" y2=\"\(f(py(y)))\" stroke=\"#eee\"/>"
-            svg += "<text x=\"\(left - 6)\" y=\"\(f(py(y) + 4))\" font-size=\"11\" text-anchor=\"end\">\(escape(yFormat(y)))</text>\n"
+            svg +=
+                "<text x=\"\(left - 6)\" y=\"\(f(py(y) + 4))\" font-size=\"11\" text-anchor=\"end\">\(escape(yFormat(y)))</text>\n"
         }
         var ticks: [Double] = []
         if logX {
@@ -66,18 +67,23 @@ struct SVGChart {
         }
         for t in ticks {
             svg += "<line x1=\"\(f(px(t)))\" x2=\"\(f(px(t)))\" y1=\"\(top)\" y2=\"\(top + plotH)\" stroke=\"#eee\"/>"
-            svg += "<text x=\"\(f(px(t)))\" y=\"\(f(top + plotH + 15))\" font-size=\"11\" text-anchor=\"middle\">\(String(format: "%g", t))</text>\n"
+            svg +=
+                "<text x=\"\(f(px(t)))\" y=\"\(f(top + plotH + 15))\" font-size=\"11\" text-anchor=\"middle\">\(String(format: "%g", t))</text>\n"
         }
-        svg += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 8))\" font-size=\"12\" text-anchor=\"middle\">\(escape(xLabel))</text>"
-        svg += "<text x=\"14\" y=\"\(f(top + plotH / 2))\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(f(top + plotH / 2)))\">\(escape(yLabel))</text>\n"
+        svg +=
+            "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 8))\" font-size=\"12\" text-anchor=\"middle\">\(escape(xLabel))</text>"
+        svg +=
+            "<text x=\"14\" y=\"\(f(top + plotH / 2))\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 \(f(top + plotH / 2)))\">\(escape(yLabel))</text>\n"
         for (i, s) in series.enumerated() {
             let color = Self.colors[s.color % Self.colors.count]
             let points = s.points.filter { !logX || $0.x > 0 }.map { "\(f(px($0.x))),\(f(py(min($0.y, y1))))" }
             if !points.isEmpty {
-                svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
+                svg +=
+                    "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
             }
             let ly = top + 14 + Double(i) * 16
-            svg += "<rect x=\"\(f(left + plotW - 150))\" y=\"\(f(ly - 9))\" width=\"10\" height=\"10\" fill=\"\(color)\"/>"
+            svg +=
+                "<rect x=\"\(f(left + plotW - 150))\" y=\"\(f(ly - 9))\" width=\"10\" height=\"10\" fill=\"\(color)\"/>"
             svg += "<text x=\"\(f(left + plotW - 135))\" y=\"\(f(ly))\" font-size=\"12\">\(escape(s.name))</text>\n"
         }
         return svg + "</svg>"

@@ -5,8 +5,9 @@ import Foundation
 public enum SummaryTable {
     public static func rows(_ report: LoadReport) -> [[String]] {
         let runs = report.runs
-        var rows: [[String]] = [["", ] + runs.map(\.label) + (report.comparison.map { ["\($0.other)/\($0.base)"] } ?? [])]
-        func row(_ name: String, _ value: (EndpointResult) -> String, ratio: ((LoadReport.Comparison) -> Double)? = nil) {
+        var rows: [[String]] = [[""] + runs.map(\.label) + (report.comparison.map { ["\($0.other)/\($0.base)"] } ?? [])]
+        func row(_ name: String, _ value: (EndpointResult) -> String, ratio: ((LoadReport.Comparison) -> Double)? = nil)
+        {
             var r = [name] + runs.map(value)
             if let c = report.comparison { r.append(ratio.map { String(format: "%.2fx", $0(c)) } ?? "") }
             rows.append(r)
@@ -28,22 +29,33 @@ public enum SummaryTable {
         row("hit ratio (x-dynacache-cache)", { $0.hitRatio.map { String(format: "%.1f%%", $0 * 100) } ?? "–" })
         if runs.contains(where: { $0.proxy != nil }) {
             row("hit ratio (proxy /stats)", { $0.proxy.map { String(format: "%.1f%%", $0.hitRatio * 100) } ?? "–" })
-            row("upstream calls saved", { r in r.proxy.map { "\($0.upstreamCallsSaved) (\(pct($0.upstreamCallsSaved, r.requests)))" } ?? "–" })
-            row("writes: client → upstream", { $0.proxy.map { "\($0.clientWrites) → \($0.upstreamWriteRequests)" } ?? "–" })
+            row(
+                "upstream calls saved",
+                { r in r.proxy.map { "\($0.upstreamCallsSaved) (\(pct($0.upstreamCallsSaved, r.requests)))" } ?? "–" })
+            row(
+                "writes: client → upstream",
+                { $0.proxy.map { "\($0.clientWrites) → \($0.upstreamWriteRequests)" } ?? "–" })
             row("writes coalesced", { $0.proxy.map { "\($0.coalescedWrites)" } ?? "–" })
         }
         if runs.contains(where: { $0.coherence != nil }) {
-            row("coherence reads / writes (proxy+direct)", { $0.coherence.map { "\($0.reads) / \($0.proxyWrites)+\($0.directWrites)" } ?? "–" })
+            row(
+                "coherence reads / writes (proxy+direct)",
+                { $0.coherence.map { "\($0.reads) / \($0.proxyWrites)+\($0.directWrites)" } ?? "–" })
             row("missed proxy-acked writes", { $0.coherence.map { "\($0.missedProxyWrites)" } ?? "–" })
-            row("missed direct writes > bound", { c in c.coherence.map { "\($0.missedDirectWritesBeyondBound) (bound \(Int($0.boundMs)) ms)" } ?? "–" })
+            row(
+                "missed direct writes > bound",
+                { c in c.coherence.map { "\($0.missedDirectWritesBeyondBound) (bound \(Int($0.boundMs)) ms)" } ?? "–" })
             row("max staleness seen (ms)", { $0.coherence.map { String(format: "%.1f", $0.maxStalenessMs) } ?? "–" })
         }
         return rows
     }
 
     public static func render(_ report: LoadReport) -> String {
-        var out = "scenario \(report.scenario) · keys \(report.distribution) · scale x\(report.scale) · item \(report.itemSizeBytes) B\n"
-        for run in report.runs { out += "  \(run.label): \(run.url), \(run.mode), \(String(format: "%.1f", run.seconds)) s\n" }
+        var out =
+            "scenario \(report.scenario) · keys \(report.distribution) · scale x\(report.scale) · item \(report.itemSizeBytes) B\n"
+        for run in report.runs {
+            out += "  \(run.label): \(run.url), \(run.mode), \(String(format: "%.1f", run.seconds)) s\n"
+        }
         out += text(rows(report))
         out += "\nper step (p50 / p99 ms, requests):\n"
         var stepRows: [[String]] = [["step"] + report.runs.map(\.label)]
@@ -66,14 +78,23 @@ public enum SummaryTable {
         var widths = Array(repeating: 0, count: columns)
         for r in rows { for (i, cell) in r.enumerated() { widths[i] = max(widths[i], cell.count) } }
         return rows.map { r in
-            r.enumerated().map { i, cell in i == 0 ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[i] - cell.count) + cell }
-                .joined(separator: "  ")
+            r.enumerated().map { i, cell in
+                i == 0
+                    ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[i] - cell.count) + cell
+            }
+            .joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
     }
 
-    static func ms(_ v: Double) -> String { v >= 100 ? String(format: "%.0f", v) : v >= 10 ? String(format: "%.1f", v) : String(format: "%.2f", v) }
-    static func pct(_ a: Int, _ b: Int) -> String { b == 0 ? "–" : String(format: "%.0f%% of requests", Double(a) / Double(b) * 100) }
+    static func ms(_ v: Double) -> String {
+        v >= 100 ? String(format: "%.0f", v) : v >= 10 ? String(format: "%.1f", v) : String(format: "%.2f", v)
+    }
+    static func pct(_ a: Int, _ b: Int) -> String {
+        b == 0 ? "–" : String(format: "%.0f%% of requests", Double(a) / Double(b) * 100)
+    }
     static func errorText(_ errors: [String: Int]) -> String {
-        errors.isEmpty ? "0" : errors.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        errors.isEmpty
+            ? "0" : errors.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     }
 }

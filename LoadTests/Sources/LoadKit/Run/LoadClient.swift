@@ -45,13 +45,16 @@ public final class LoadClient: Sendable {
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, connections))
         configuration.timeout = .init(connect: .seconds(2), read: .milliseconds(timeoutMs))
         configuration.decompression = .disabled
-        client = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: configuration)
+        client = HTTPClient(
+            eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: configuration)
         signer = Signer(credentials: credentials, region: region)
         timeout = .milliseconds(timeoutMs)
     }
 
     public func send(operation: String, body: [UInt8]) async throws -> Response {
-        let target = (Operation.streamsOperations.contains(operation) ? "DynamoDBStreams_20120810." : "DynamoDB_20120810.") + operation
+        let target =
+            (Operation.streamsOperations.contains(operation) ? "DynamoDBStreams_20120810." : "DynamoDB_20120810.")
+            + operation
         var headers: [(name: String, value: String)] = [
             ("host", host), ("content-type", "application/x-amz-json-1.0"), ("x-amz-target", target),
         ]

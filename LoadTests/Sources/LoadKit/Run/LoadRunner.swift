@@ -62,7 +62,9 @@ public struct LoadRunner: Sendable {
                         } else if let deadline, Clock.nanos() >= deadline {
                             return
                         }
-                        await execute(step: workload.pickStep(using: &random), random: &random, intended: intended, recorder: recorder)
+                        await execute(
+                            step: workload.pickStep(using: &random), random: &random, intended: intended,
+                            recorder: recorder)
                     }
                 }
             }

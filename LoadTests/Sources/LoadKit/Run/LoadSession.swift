@@ -42,7 +42,8 @@ public struct LoadSession: Sendable {
     public var credentials: Credentials
 
     public init(
-        workload: Workload, settings: RunSettings, targets: [Target], adminToken: String? = nil, directURL: String? = nil,
+        workload: Workload, settings: RunSettings, targets: [Target], adminToken: String? = nil,
+        directURL: String? = nil,
         coherence: CoherenceChecker.Settings? = nil, region: String = "us-east-1",
         credentials: Credentials = Credentials(accessKeyId: "dynacache-load", secretAccessKey: "dynacache-load")
     ) {
@@ -91,7 +92,8 @@ public struct LoadSession: Sendable {
         var checker: CoherenceChecker? = nil
         var direct: LoadClient? = nil
         if let coherence, let directURL, directURL != target.url {
-            let d = try LoadClient(url: directURL, connections: coherence.writers + 2, region: region, credentials: credentials)
+            let d = try LoadClient(
+                url: directURL, connections: coherence.writers + 2, region: region, credentials: credentials)
             direct = d
             let c = CoherenceChecker(proxy: client, direct: d, settings: coherence)
             progress("[\(target.label)] coherence: preparing \(coherence.table) (\(coherence.keys) keys)")
@@ -123,7 +125,9 @@ public struct LoadSession: Sendable {
         checker?.stop()
         let verdict = await coherenceTask.value?.value
         var counters: ProxyCounters? = nil
-        if let admin = target.adminURL, let after = await ProxyCounters.fetch(client: client, adminURL: admin, token: adminToken) {
+        if let admin = target.adminURL,
+            let after = await ProxyCounters.fetch(client: client, adminURL: admin, token: adminToken)
+        {
             counters = after - (before.value ?? ProxyCounters())
         }
         await direct?.shutdown()

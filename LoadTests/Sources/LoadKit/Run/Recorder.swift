@@ -18,14 +18,17 @@ public final class Recorder: Sendable {
         public var requests = 0
         public var errors = 0
         public var expectedErrors = 0
-        public var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        public var latency = Histogram<UInt64>(
+            highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
     }
 
     public struct State: Sendable {
         /// Latency from the intended start (open loop) or the send (closed loop): what a client saw.
-        public var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        public var latency = Histogram<UInt64>(
+            highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         /// Send to answer only; equals `latency` in a closed loop.
-        public var service = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
+        public var service = Histogram<UInt64>(
+            highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         public var steps: [StepCounts]
         public var errors: [String: Int] = [:]
         public var expectedErrors: [String: Int] = [:]

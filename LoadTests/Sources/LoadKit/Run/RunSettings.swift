@@ -1,3 +1,5 @@
+import Foundation
+
 /// How hard and how long to drive an endpoint.
 ///
 /// Closed loop (`rate == nil`): `concurrency` workers, each sending its next request when the
@@ -28,5 +30,3 @@ public struct RunSettings: Sendable, Equatable {
         return Double(t).flatMap { $0 >= 0 ? $0 : nil }
     }
 }
-
-import Foundation

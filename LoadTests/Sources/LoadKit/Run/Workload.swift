@@ -13,7 +13,8 @@ public final class Workload: Sendable {
     let sequence = Atomic<Int>(0)
 
     /// `scale`: the seed profile's multiplier (1 small, 10 medium, 100 large).
-    public init(scenario: Scenario, distribution: KeyDistribution, scale: Int, itemSizeBytes: Int) throws(ScenarioError) {
+    public init(scenario: Scenario, distribution: KeyDistribution, scale: Int, itemSizeBytes: Int) throws(ScenarioError)
+    {
         self.scenario = scenario
         var samplers: [String: (KeySpace, KeySampler)] = [:]
         for (name, space) in scenario.keys {

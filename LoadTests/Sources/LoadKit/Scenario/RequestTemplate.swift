@@ -62,10 +62,12 @@ public struct RequestTemplate: Sendable, Equatable {
             return .string(segments)
         case .array(let a):
             let nodes = a.map(compile)
-            return nodes.allSatisfy { if case .constant = $0 { true } else { false } } ? .constant(value) : .array(nodes)
+            return nodes.allSatisfy { if case .constant = $0 { true } else { false } }
+                ? .constant(value) : .array(nodes)
         case .object(let o):
             let nodes = o.map { ($0.key, compile($0.value)) }
-            return nodes.allSatisfy { if case .constant = $0.1 { true } else { false } } ? .constant(value) : .object(nodes)
+            return nodes.allSatisfy { if case .constant = $0.1 { true } else { false } }
+                ? .constant(value) : .object(nodes)
         default:
             return .constant(value)
         }

@@ -133,7 +133,8 @@ public struct ScenarioLibrary: Sendable {
         case let d as Double: return typeKeys.contains(parentKey ?? "") ? .string(String(d)) : .number(String(d))
         case let a as [Any]: return .array(a.map { json(from: $0) })
         case let o as [String: Any]:
-            return .object(Dictionary(uniqueKeysWithValues: o.map { ($0.key, json(from: $0.value, parentKey: $0.key)) }))
+            return .object(
+                Dictionary(uniqueKeysWithValues: o.map { ($0.key, json(from: $0.value, parentKey: $0.key)) }))
         case let o as [AnyHashable: Any]:
             return .object(
                 Dictionary(
