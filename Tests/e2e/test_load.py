@@ -111,7 +111,7 @@ steps:
                  "--item-size", "100", "--keys", "uniform", "--report", str(report))
         assert r.returncode == 0, r.stdout + r.stderr[-2000:]
         run = json.loads((report / "report.json").read_text())["runs"][0]
-        assert run["mode"].startswith("open loop, 40 req/s")
+        assert run["mode"].startswith("open loop, 40 steps/s")
         assert 100 <= run["requests"] <= 125  # 40/s for 3 s, due on schedule
         assert run["errors"] == {}
         written = ddb.scan(TableName="Counters")["Items"]

@@ -36,7 +36,7 @@ public struct EndpointResult: Sendable, Codable, Equatable {
 
     public var label: String
     public var url: String
-    /// "closed loop, 16 workers" or "open loop, 2000 req/s (max 256 in flight)".
+    /// "closed loop, 16 workers" or "open loop, 2000 steps/s (max 256 in flight)".
     public var mode: String
     public var seconds: Double
     public var requests: Int

@@ -35,6 +35,12 @@ struct SVGChart {
             x0 = pow(10, floor(log10(x0)))
             x1 = pow(10, ceil(log10(x1)))
         }
+        var xStep = 1.0
+        if !logX {
+            x0 = min(0, x0)
+            xStep = niceCeiling(max(x1 - x0, 1) / 5)
+            x1 = x0 + ((x1 - x0) / xStep).rounded(.up) * xStep
+        }
         if x1 <= x0 { x1 = x0 + 1 }
         let y1 = yMax ?? niceCeiling(all.map(\.y).max()!)
         let plotW = width - left - right
@@ -63,7 +69,7 @@ struct SVGChart {
                 t *= 10
             }
         } else {
-            ticks = (0...5).map { x0 + (x1 - x0) * Double($0) / 5 }
+            ticks = stride(from: x0, through: x1 + xStep / 2, by: xStep).map { $0 }
         }
         for t in ticks {
             svg += "<line x1=\"\(f(px(t)))\" x2=\"\(f(px(t)))\" y1=\"\(top)\" y2=\"\(top + plotH)\" stroke=\"#eee\"/>"

@@ -59,7 +59,7 @@ public struct LoadSession: Sendable {
 
     var mode: String {
         if let rate = settings.rate {
-            return "open loop, \(Int(rate)) req/s (max \(settings.concurrency) in flight)"
+            return "open loop, \(Int(rate)) steps/s (max \(settings.concurrency) in flight)"
         }
         return "closed loop, \(settings.concurrency) workers"
     }
