@@ -138,3 +138,26 @@ def test_bad_arguments_and_an_unreachable_endpoint(tmp_path):
     run = json.loads((report / "report.json").read_text())["runs"][0]
     assert run["requests"] == 5 and sum(run["errors"].values()) == 5
     assert all(k.startswith("transport") for k in run["errors"])
+
+
+def test_open_loop_counts_the_wait_of_requests_that_were_due(tmp_path):
+    """Coordinated omission: one request in flight at a time against a 50 ms store, 100 due per
+    second. Service time stays near 50 ms, but requests queue behind each other, and the latency
+    reported counts from when each was due — it must grow far past the service time."""
+    store = start_store(tmp_path / "store", env={"DYNACACHE_LATENCY": "50"})
+    try:
+        ddb = client(store.url)
+        ddb.create_table(TableName="Users", KeySchema=[{"AttributeName": "userId", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "userId", "AttributeType": "S"}],
+                         BillingMode="PAY_PER_REQUEST")
+        report = tmp_path / "report"
+        r = load("--endpoint", f"store={store.url}", "--scenario", "get-user-profile", "--rate", "100",
+                 "--concurrency", "1", "--duration", "1s", "--report", str(report))
+        assert r.returncode == 0, r.stderr[-2000:]
+        run = json.loads((report / "report.json").read_text())["runs"][0]
+        assert run["requests"] == 100  # every request that was due, sent late but sent
+        assert run["serviceLatency"]["p99"] < 500
+        assert run["latency"]["p99"] > 5 * run["serviceLatency"]["p99"]
+        assert "service p99 (ms, uncorrected)" in r.stdout
+    finally:
+        store.stop()
