@@ -147,6 +147,18 @@ struct WriteConfigurationTests {
             try config.apply(environment: ["DYNACACHE_WRITE_COALESCE": "maybe"])
         }
     }
+
+    @Test func sendWhenIdleIsOnUnlessATableOrTheEnvironmentSaysOtherwise() throws {
+        var config = ProxyConfiguration()
+        #expect(config.writes.settings(for: "Any").sendWhenIdle)
+        try config.apply(yaml: "writes:\n  tables:\n    Slow:\n      sendWhenIdle: false\n", source: "test")
+        #expect(!config.writes.settings(for: "Slow").sendWhenIdle && config.writes.settings(for: "Other").sendWhenIdle)
+        try config.apply(environment: ["DYNACACHE_WRITE_SEND_WHEN_IDLE": "false"])
+        #expect(!config.writes.settings(for: "Other").sendWhenIdle)
+        #expect(throws: ConfigurationError.self) {
+            try config.apply(environment: ["DYNACACHE_WRITE_SEND_WHEN_IDLE": "sometimes"])
+        }
+    }
 }
 
 struct ChangeStreamConfigurationTests {

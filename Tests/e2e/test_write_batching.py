@@ -107,7 +107,10 @@ def test_concurrent_writers_are_batched_and_each_answered(tmp_path, redis_server
 def test_coalescing_folds_writes_to_one_key(tmp_path, redis_server):
     redis_server.command("FLUSHALL")
     proxy = start_proxy("embedded", ["--data", str(tmp_path / "data")],
-                        env={"DYNACACHE_WRITE_COALESCE": "true", "DYNACACHE_WRITE_WINDOW_MS": "20"})
+                        env={"DYNACACHE_WRITE_COALESCE": "true", "DYNACACHE_WRITE_WINDOW_MS": "20",
+                             # every write waits for the window, so the 16 meet in the queue (with
+                             # sendWhenIdle they fold only while a batch is out: timing-dependent)
+                             "DYNACACHE_WRITE_SEND_WHEN_IDLE": "false"})
     try:
         ddb = client(proxy.url)
         create(ddb)
@@ -131,7 +134,8 @@ def test_coalescing_folds_writes_to_one_key(tmp_path, redis_server):
 
 
 def test_an_invalid_item_fails_only_its_own_client(tmp_path, redis_server):
-    proxy = start_proxy("embedded", ["--data", str(tmp_path / "data")], env={"DYNACACHE_WRITE_WINDOW_MS": "30"})
+    proxy = start_proxy("embedded", ["--data", str(tmp_path / "data")],
+                        env={"DYNACACHE_WRITE_WINDOW_MS": "30", "DYNACACHE_WRITE_SEND_WHEN_IDLE": "false"})
     try:
         create(client(proxy.url), stream=False)
         results = {}
@@ -182,7 +186,8 @@ def test_a_burst_on_a_small_provisioned_table_completes_without_client_errors(tm
 
 
 def test_ordered_with_pass_through_writes(tmp_path, redis_server):
-    proxy = start_proxy("embedded", ["--data", str(tmp_path / "data")], env={"DYNACACHE_WRITE_WINDOW_MS": "50"})
+    proxy = start_proxy("embedded", ["--data", str(tmp_path / "data")],
+                        env={"DYNACACHE_WRITE_WINDOW_MS": "50", "DYNACACHE_WRITE_SEND_WHEN_IDLE": "false"})
     try:
         ddb = client(proxy.url)
         create(ddb, stream=False)
