@@ -129,6 +129,8 @@ def test_bad_arguments_and_an_unreachable_endpoint(tmp_path):
     assert r.returncode != 0 and "--direct" in r.stderr
     r = load("--compare", "http://127.0.0.1:1")
     assert r.returncode != 0 and "two endpoints" in r.stderr
+    r = load("--admin", "not-a-url")
+    assert r.returncode != 0 and "--admin: not a URL" in r.stderr
     r = load("--list")
     assert r.returncode == 0 and "default:" in r.stdout and "hot-key-writes" in r.stdout
     # Nothing listens: every request is a transport error, counted, and the run still reports.

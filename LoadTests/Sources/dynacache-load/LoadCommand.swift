@@ -125,12 +125,12 @@ struct LoadCommand: AsyncParsableCommand {
             return t
         }
         for spec in admin {
-            if let t = LoadSession.Target(spec: spec), spec.contains("="),
-                let i = targets.firstIndex(where: { $0.label == t.label })
-            {
+            guard let t = LoadSession.Target(spec: spec) else { throw ValidationError("--admin: not a URL: \(spec)") }
+            let labeled = spec.firstIndex(of: "=").map { !spec[..<$0].contains(":") } ?? false
+            if labeled, let i = targets.firstIndex(where: { $0.label == t.label }) {
                 targets[i].adminURL = t.url
             } else if targets.count == 1 {
-                targets[0].adminURL = spec
+                targets[0].adminURL = t.url
             } else {
                 throw ValidationError("--admin \(spec): with --compare, name the endpoint (LABEL=URL)")
             }
