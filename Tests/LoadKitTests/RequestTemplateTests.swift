@@ -51,4 +51,22 @@ import Testing
         #expect(users.allSatisfy { $0.hasPrefix("user-0000") })
         #expect(users.count > 50)
     }
+
+    @Test func absurdNumbersWrapInsteadOfCrashing() throws {
+        let template = RequestTemplate(.object(["t": .string("${now+9223372036854775807}")]))
+        let out = template.render { _ in "10" }
+        #expect(out["t"]?.stringValue?.hasPrefix("-") == true)
+        #expect(KeySpace(count: 2, start: .max, step: .max).value(rank: 1).isEmpty == false)
+    }
+
+    @Test func aScenarioWhoseStepsAllWeighNothingIsRefused() {
+        let step = Scenario.Step(
+            name: "s", weight: 0, operation: "GetItem", request: RequestTemplate(.object([:])), pages: 1,
+            expectedErrors: [])
+        #expect(throws: ScenarioError.self) {
+            _ = try Workload(
+                scenario: Scenario(name: "z", keys: [:], steps: [step]), distribution: .uniform, scale: 1,
+                itemSizeBytes: 0)
+        }
+    }
 }

@@ -47,6 +47,9 @@ import Testing
         let rescaled = try mixed.withWriteShare(0.5)
         #expect(abs(rescaled.writeShare - 0.5) < 1e-9)
         #expect(throws: ScenarioError.self) { try library.load("scan-heavy").withWriteShare(0.2) }
+        // All writes: the read steps weigh nothing (not NaN), and the run picks only writes.
+        let writesOnly = try mixed.withWriteShare(1)
+        #expect(writesOnly.steps.allSatisfy { $0.weight.isFinite && ($0.isWrite || $0.weight == 0) })
     }
 
     func parse(_ yaml: String) throws -> Scenario {

@@ -36,6 +36,8 @@ def test_compare_store_and_proxy_with_the_coherence_check(tmp_path, redis_server
                  "--report", str(report))
         assert r.returncode == 0, r.stdout + r.stderr[-3000:]
         assert "proxy/store" in r.stdout and "missed proxy-acked writes" in r.stdout
+        # progress in a log: each endpoint's first second at least
+        assert "[store] 1s/4s" in r.stderr and "[proxy] 1s/4s" in r.stderr
         data = json.loads((report / "report.json").read_text())
         assert data["scenario"] == "default" and len(data["mix"]) == 8
         store_run, proxy_run = data["runs"]
@@ -108,11 +110,11 @@ steps:
     try:
         report = tmp_path / "report"
         r = load("--endpoint", proxy.url, "--scenario", str(scenario), "--rate", "40", "--duration", "3s",
-                 "--item-size", "100", "--keys", "uniform", "--report", str(report))
+                 "--warmup", "1s", "--item-size", "100", "--keys", "uniform", "--report", str(report))
         assert r.returncode == 0, r.stdout + r.stderr[-2000:]
         run = json.loads((report / "report.json").read_text())["runs"][0]
         assert run["mode"].startswith("open loop, 40 steps/s")
-        assert 100 <= run["requests"] <= 125  # 40/s for 3 s, due on schedule
+        assert 100 <= run["requests"] <= 125  # 40/s for 3 s, due on schedule; the warm-up's 40 not counted
         assert run["errors"] == {}
         written = ddb.scan(TableName="Counters")["Items"]
         assert written and all(len(i["blob"]["S"]) == 100 for i in written)
@@ -129,6 +131,8 @@ def test_bad_arguments_and_an_unreachable_endpoint(tmp_path):
     assert r.returncode != 0 and "--direct" in r.stderr
     r = load("--compare", "http://127.0.0.1:1")
     assert r.returncode != 0 and "two endpoints" in r.stderr
+    r = load("--coherence", "--direct", "http://127.0.0.1:9", "--coherence-keys", "0")
+    assert r.returncode != 0 and "--coherence-keys" in r.stderr
     r = load("--admin", "not-a-url")
     assert r.returncode != 0 and "--admin: not a URL" in r.stderr
     r = load("--list")

@@ -137,6 +137,7 @@ struct LoadCommand: AsyncParsableCommand {
         }
         var coherenceSettings: CoherenceChecker.Settings? = nil
         if coherence {
+            guard coherenceKeys > 0 else { throw ValidationError("--coherence-keys must be positive") }
             guard direct != nil else { throw ValidationError("--coherence needs --direct URL (the table store)") }
             var c = CoherenceChecker.Settings()
             c.boundMs = try seconds(bound, "--bound") * 1_000
@@ -179,20 +180,27 @@ struct LoadCommand: AsyncParsableCommand {
     }
 }
 
-/// The progress line: rewritten in place on a terminal, one line every 5 s in a log.
+/// The progress line: rewritten in place on a terminal; in a log, each endpoint's first line
+/// and then one every 5 s (and every coherence message).
 final class LastLine: @unchecked Sendable {
     let lock = NSLock()
-    var count = 0
+    var ticks: [Substring: Int] = [:]
 
     func show(_ line: String, interactive: Bool) {
         lock.lock()
         defer { lock.unlock() }
-        count += 1
         if interactive {
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
-        } else if count % 5 == 0 || line.contains("coherence") {
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+            return
         }
+        if line.contains("coherence") {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+            return
+        }
+        let label = line.prefix { $0 != "]" }
+        let n = ticks[label, default: 0] + 1
+        ticks[label] = n
+        if n == 1 || n % 5 == 0 { FileHandle.standardError.write(Data((line + "\n").utf8)) }
     }
 
     func finish(interactive: Bool) {

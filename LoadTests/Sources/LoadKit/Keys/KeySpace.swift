@@ -35,9 +35,9 @@ public struct KeySpace: Sendable, Equatable, Codable {
     }
 
     /// The value of rank `rank`: the format's one integer conversion (`%d`, `%06d`) filled with
-    /// `start + rank * step`.
+    /// `start + rank * step` (wrapping, so an absurd step in a file cannot crash the run).
     public func value(rank: Int) -> String {
-        KeySpace.render(format, start + Int64(rank) * step)
+        KeySpace.render(format, start &+ Int64(rank) &* step)
     }
 
     /// printf-style `%d` / `%0Nd` only: enough for ids, and no varargs through Foundation.

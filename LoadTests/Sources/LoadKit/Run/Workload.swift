@@ -15,6 +15,9 @@ public final class Workload: Sendable {
     /// `scale`: the seed profile's multiplier (1 small, 10 medium, 100 large).
     public init(scenario: Scenario, distribution: KeyDistribution, scale: Int, itemSizeBytes: Int) throws(ScenarioError)
     {
+        guard scenario.steps.contains(where: { $0.weight > 0 }) else {
+            throw ScenarioError("\(scenario.name): no step has a positive weight")
+        }
         self.scenario = scenario
         var samplers: [String: (KeySpace, KeySampler)] = [:]
         for (name, space) in scenario.keys {

@@ -131,7 +131,7 @@ public struct RequestTemplate: Sendable, Equatable {
                             base = value(name)
                             cache[name] = base
                         }
-                        if offset != 0, let n = Int64(base) { out += String(n + offset) } else { out += base }
+                        if offset != 0, let n = Int64(base) { out += String(n &+ offset) } else { out += base }
                     }
                 }
                 return .string(out)

@@ -68,7 +68,8 @@ public struct Scenario: Sendable {
         var out = self
         for i in out.steps.indices {
             let w = out.steps[i].weight
-            out.steps[i].weight = out.steps[i].isWrite ? w / writes * writeShare : w / reads * (1 - writeShare)
+            let (total, share) = out.steps[i].isWrite ? (writes, writeShare) : (reads, 1 - writeShare)
+            out.steps[i].weight = total > 0 ? w / total * share : 0
         }
         return out
     }
