@@ -102,6 +102,7 @@ let package = Package(
             name: "Server",
             dependencies: [
                 "DynamoModel",
+                "DynamoExpressions",
                 "WritePipeline",
                 "ChangeStream",
                 "SigV4",

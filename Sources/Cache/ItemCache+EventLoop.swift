@@ -26,9 +26,8 @@ extension ItemCache {
             state.withLockedValue({ !$0.untrusted && $0.pending.isEmpty })
         else { return nil }
         let generation = l1?.generation() ?? 0
-        return connection.send([Array("HGET".utf8), key.redisKey, key.field]).map {
-            reply -> (body: [UInt8], status: CacheStatus)? in
-            guard let entry = reply.bytes.flatMap({ CacheEnvelope(bytes: $0) }) else { return nil }
+        return Self.current(key, on: connection).map { entry -> (body: [UInt8], status: CacheStatus)? in
+            guard let entry else { return nil }
             switch policy.freshness(of: entry, now: now) {
             case .negative, .fresh:
                 self.l1?.insert(key, envelope: entry, now: now, readGeneration: generation)

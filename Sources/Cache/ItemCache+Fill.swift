@@ -29,8 +29,9 @@ extension ItemCache {
         return try await task.value
     }
 
-    /// Takes the lease, reads (consistently inside a tombstone, where the read can be), and
-    /// stores the answer if the lease survived.
+    /// Takes the lease, reads (consistently inside a tombstone of the entry or of its table's or
+    /// index's generation, where the read can be), and stores the answer, stamped with the
+    /// generations read before the lease, if the lease survived.
     func leaseAndFetch(_ key: CacheEntryKey, fetch: @Sendable (Bool) async throws -> UpstreamAnswer) async throws
         -> UpstreamAnswer
     {
@@ -40,25 +41,31 @@ extension ItemCache {
         let token = "\(now):\(RequestID.make().prefix(16))"
         var leased = false
         var consistent = false
-        if let redis {
-            do {
-                let reply = try await redis.eval(
-                    ItemCacheScripts.readOrLease,
-                    keys: [key.redisKey] + (key.registry.map { [$0] } ?? []),
-                    arguments: [
-                        key.field, Array(token.utf8), Array(String(now).utf8),
-                        Array(String(leaseTimeoutMilliseconds).utf8), Array(String(policy.outerTTL).utf8),
-                        key.consistentFillPossible ? [] : Array("1".utf8),
-                    ]
-                )
-                let parts = reply.array ?? []
-                leased = parts.count > 1 && parts[1] == .integer(1)
-                if parts.count > 2, let until = parts[2].string.flatMap({ Int64($0) }), until > now {
-                    // Inside a tombstone a GSI read may predate the write: read, never keep.
-                    consistent = key.consistentFillPossible
+        var stamp: [UInt8] = []
+        if let redis, let current = await generations(key.generations, index: key.index, redis: redis) {
+            stamp = current.stamp
+            let insideGenerationTombstone = current.tombstoneUntil > now
+            if insideGenerationTombstone && !key.consistentFillPossible {
+                // An index read right after a whole-index invalidation may predate it: read, never keep.
+            } else {
+                do {
+                    let reply = try await redis.eval(
+                        ItemCacheScripts.readOrLease,
+                        keys: [key.redisKey],
+                        arguments: [
+                            key.field, Array(token.utf8), Array(String(now).utf8),
+                            Array(String(leaseTimeoutMilliseconds).utf8), Array(String(policy.outerTTL).utf8),
+                            key.consistentFillPossible ? [] : Array("1".utf8),
+                        ]
+                    )
+                    let parts = reply.array ?? []
+                    leased = parts.count > 1 && parts[1] == .integer(1)
+                    let entryTomb = parts.count > 2 ? parts[2].string.flatMap { Int64($0) } ?? 0 : 0
+                    // Inside a tombstone an eventually consistent read may predate the write.
+                    consistent = key.consistentFillPossible && (insideGenerationTombstone || entryTomb > now)
+                } catch {
+                    stats.recordRedisError()
                 }
-            } catch {
-                stats.recordRedisError()
             }
         }
         stats.record(.upstreamCall, table: key.table, operation: key.operation)
@@ -66,7 +73,7 @@ extension ItemCache {
         guard answer.status == 200, leased, let redis else { return answer }
         let envelope = CacheEnvelope(
             storedAtMilliseconds: clock.nowMilliseconds(), present: Self.isPresent(answer.body, key.operation),
-            body: answer.body)
+            stamp: stamp, body: answer.body)
         do {
             let stored = try await redis.eval(
                 ItemCacheScripts.fill,
@@ -82,6 +89,30 @@ extension ItemCache {
             stats.recordRedisError()
         }
         return answer
+    }
+
+    /// A table's (and an index's) current generations, made when missing: the stamp a fill
+    /// stores, and the latest of their tombstones. Nil when Redis did not answer.
+    func generations(_ name: [UInt8], index: String?, redis: RedisClient) async -> (
+        stamp: [UInt8], tombstoneUntil: Int64
+    )? {
+        do {
+            let reply = try await redis.eval(
+                ItemCacheScripts.generations, keys: [name],
+                arguments: [GenerationStamp.newToken()] + GenerationStamp.fields(index: index))
+            guard let parts = reply.array, parts.count >= 2, parts.count % 2 == 0 else {
+                throw RedisClientError.protocolError("unexpected generations reply")
+            }
+            let tokens = stride(from: 0, to: parts.count, by: 2).map { parts[$0] }
+            guard let stamp = GenerationStamp.stamp(.array(tokens)) else {
+                throw RedisClientError.protocolError("generations without a token")
+            }
+            let until = stride(from: 1, to: parts.count, by: 2).compactMap { parts[$0].string.flatMap { Int64($0) } }
+            return (stamp, until.max() ?? 0)
+        } catch {
+            stats.recordRedisError()
+            return nil
+        }
     }
 
     /// Stale-while-revalidate: at most one background refresh per key at a time.

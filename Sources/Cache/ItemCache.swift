@@ -129,8 +129,8 @@ public final class ItemCache: Sendable {
         let generation = l1?.generation() ?? 0
         var cached: CacheEnvelope?
         do {
-            let reply = try await redis.send([Array("HGET".utf8), key.redisKey, key.field]).get()
-            cached = reply.bytes.flatMap { CacheEnvelope(bytes: $0) }
+            guard let connection = redis.connection() else { throw RedisClientError.notConnected }
+            cached = try await Self.current(key, on: connection).get()
         } catch {
             stats.recordRedisError()
             return try await bypass(table: table, operation: operation, fetch)
@@ -201,4 +201,19 @@ public final class ItemCache: Sendable {
     }
 
     public var redisConnected: Bool { redis?.isConnected ?? false }
+
+    /// The entry of `key` if its generations are current, read in one round trip (the entry and
+    /// its table's generations pipelined on one connection). Nil: missing, or filled under an
+    /// older generation (dead).
+    static func current(_ key: CacheEntryKey, on connection: RedisConnection) -> EventLoopFuture<CacheEnvelope?> {
+        let entry = connection.send([Array("HGET".utf8), key.redisKey, key.field])
+        let generations = connection.send(
+            [Array("HMGET".utf8), key.generations] + GenerationStamp.fields(index: key.index))
+        return entry.and(generations).map { entry, generations in
+            guard let envelope = entry.bytes.flatMap({ CacheEnvelope(bytes: $0) }),
+                let stamp = GenerationStamp.stamp(generations), envelope.stamp == stamp
+            else { return nil }
+            return envelope
+        }
+    }
 }

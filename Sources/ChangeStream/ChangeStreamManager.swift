@@ -34,11 +34,16 @@ public final class ChangeStreamManager: Sendable {
     }
 
     /// Makes sure `table`'s stream is being followed (by this proxy or another); cheap to call
-    /// on every cached read.
+    /// on every cached read. Call it only for tables the table store answered for: every name
+    /// starts a task that lives as long as the proxy, and at most `maxTables` do.
     public func watch(_ table: String) {
         guard settings.enabled else { return }
         let isNew = state.withLockedValue { state -> Bool in
             guard !state.stopped, state.tasks[table] == nil else { return false }
+            guard state.tasks.count < settings.maxTables else {
+                self.stats.refused(table)
+                return false
+            }
             state.tasks[table] = Task { await self.follow(table) }
             return true
         }

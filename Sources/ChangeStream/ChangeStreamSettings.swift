@@ -8,6 +8,9 @@ public struct ChangeStreamSettings: Sendable, Equatable {
     public var idlePollMaxMilliseconds: Double = 1_000
     public var describeIntervalMilliseconds: Double = 2_000
     public var leaseMilliseconds: Double = 10_000
+    /// At most this many tables' streams are followed; reads of further tables are served
+    /// without stream invalidation (counted in `/stats` as `unwatchedTables`).
+    public var maxTables = 1_000
 
     public init() {}
 }

@@ -18,6 +18,11 @@ public final class ChangeStreamStats: Sendable {
     }
 
     let tables = NIOLockedValueBox<[String: Table]>([:])
+    /// Reads of tables not followed because `maxTables` were already (names are not kept:
+    /// their number is what is bounded).
+    let refusedWatches = NIOLockedValueBox(0)
+
+    func refused(_ table: String) { refusedWatches.withLockedValue { $0 += 1 } }
 
     func update(_ table: String, _ body: (inout Table) -> Void) {
         tables.withLockedValue { body(&$0[table, default: Table()]) }
@@ -40,6 +45,9 @@ public final class ChangeStreamStats: Sendable {
             if let age = t.lastRecordAgeSeconds { o["lastRecordAgeSeconds"] = .number(String(age)) }
             out[name] = .object(o)
         }
-        return .object(["recordsProcessed": n(recordsProcessed), "tables": .object(out)])
+        return .object([
+            "recordsProcessed": n(recordsProcessed), "tables": .object(out),
+            "unwatchedReads": n(refusedWatches.withLockedValue { $0 }),
+        ])
     }
 }

@@ -18,11 +18,18 @@ public struct TableStoreResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: ByteBuffer
+    /// An earlier attempt of this request timed out or failed with a 5xx (set by the retry
+    /// policy): it may have been applied, whatever this answer says, so a write must be
+    /// invalidated as for an unknown outcome.
+    public var outcomeUnknown: Bool
 
-    public init(status: Int, headers: [(name: String, value: String)], body: ByteBuffer) {
+    public init(
+        status: Int, headers: [(name: String, value: String)], body: ByteBuffer, outcomeUnknown: Bool = false
+    ) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.outcomeUnknown = outcomeUnknown
     }
 
     public func header(_ name: String) -> String? {

@@ -160,8 +160,9 @@ public final class WritePipeline: Sendable {
                 return
             }
             let answer = WriteAnswer(response)
+            // An earlier attempt may have been applied: every item of the batch as if written.
+            if response.status >= 500 || response.outcomeUnknown { await invalidate(table, pending.map(\.write)) }
             if response.status >= 500 {
-                await invalidate(table, pending.map(\.write))
                 resume(pending, with: answer)
                 return
             }
@@ -209,7 +210,7 @@ public final class WritePipeline: Sendable {
                 let response = try await store.send(
                     TableStoreRequest(
                         operation: Operation(family: .dynamoDB, name: entry.write.operation), body: entry.write.body))
-                if response.status < 300 || response.status >= 500 {
+                if response.status < 300 || response.status >= 500 || response.outcomeUnknown {
                     await invalidate(entry.write.table, [entry.write])
                 }
                 for waiter in entry.waiters { waiter.resume(returning: WriteAnswer(response)) }

@@ -77,8 +77,8 @@ struct L1StoreTests {
     @Test func messagesRoundTrip() {
         let tier = L1Tier(configuration: .init(maxBytes: 1 << 20, ttlMilliseconds: 1_000), usable: true)
         let key = CacheEntryKey(
-            table: "T", redisKey: Array("dc:ns:q:T:g:00".utf8), field: Array("Q".utf8),
-            registry: Array("dc:ns:x:T:g".utf8), operation: "Query", consistentFillPossible: false)
+            namespace: "ns", table: "T", redisKey: Array("dc:ns:q:T:g:00".utf8), field: Array("Q".utf8),
+            globalIndex: "g", operation: "Query")
         var policy = CachePolicy()
         policy.staleTime = 10_000
         let entry = CacheEnvelope(storedAtMilliseconds: 1_000, present: true, body: Array("{}".utf8))

@@ -41,34 +41,49 @@ struct DynamoErrorTests {
 }
 
 struct RequestShapeTests {
-    let getItem = Operation(family: .dynamoDB, name: "GetItem")
-
-    func check(_ text: String) throws(DynamoError) {
-        _ = try RequestShape.validate(body: Array(text.utf8), operation: getItem)
+    func check(_ operation: String, _ text: String) throws(DynamoError) {
+        _ = try RequestShape.validate(
+            body: Array(text.utf8), operation: Operation(family: .dynamoDB, name: operation))
     }
 
     @Test func acceptsWellFormedRequests() throws {
         try check(
+            "GetItem",
             ##"{"TableName":"T","Key":{"id":{"S":"a"}},"ConsistentRead":true,"ProjectionExpression":"#a","ExpressionAttributeNames":{"#a":"x"}}"##
         )
-        try check(#"{"RequestItems":{"Key":{"Keys":[{"id":{"N":"1"}}]}}}"#)  // a table named Key
-        try check(#"{"TableName":"T","Limit":10,"ExclusiveStartKey":null}"#)
+        try check("BatchGetItem", #"{"RequestItems":{"Key":{"Keys":[{"id":{"N":"1"}}]}}}"#)  // a table named Key
+        try check("Scan", #"{"TableName":"T","Limit":10,"ExclusiveStartKey":null}"#)
+    }
+
+    /// A member is what the API model says it is where it stands: `Tags[0].Key` is a string.
+    @Test func membersFollowTheModelNotTheirNames() throws {
+        try check(
+            "CreateTable",
+            #"{"TableName":"T","KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST","Tags":[{"Key":"team","Value":"core"}]}"#
+        )
+        try check("TagResource", #"{"ResourceArn":"arn:aws:dynamodb:us-east-1:1:table/T","Tags":[{"Key":"k","Value":"v"}]}"#)
+        try check("UntagResource", #"{"ResourceArn":"a","TagKeys":["Key","Item"]}"#)
+        try check("ExecuteStatement", #"{"Statement":"SELECT * FROM T","Parameters":[{"S":"a"},{"N":"1"}]}"#)
+        #expect(throws: DynamoError.self) {
+            try check("TagResource", #"{"ResourceArn":"a","Tags":[{"Key":{"S":"k"},"Value":"v"}]}"#)
+        }
     }
 
     @Test(arguments: [
-        (#"{"TableName":1}"#, "SerializationException"),
-        (#"{"Limit":"10"}"#, "SerializationException"),
-        (#"{"Limit":1.5}"#, "SerializationException"),
-        (#"{"ScanIndexForward":1}"#, "SerializationException"),
-        (#"{"Key":{"id":{"N":"x"}}}"#, "ValidationException"),
-        (#"{"RequestItems":{"T":{"Keys":[{"id":{"S":"a","N":"1"}}]}}}"#, "ValidationException"),
-        (#"{"TransactItems":[{"Put":{"TableName":"T","Item":{"a":{"SS":[]}}}}]}"#, "ValidationException"),
-        (#"[]"#, "SerializationException"),
-        (#"{"#, "SerializationException"),
+        ("GetItem", #"{"TableName":1}"#, "SerializationException"),
+        ("Query", #"{"Limit":"10"}"#, "SerializationException"),
+        ("Scan", #"{"Limit":1.5}"#, "SerializationException"),
+        ("Query", #"{"ScanIndexForward":1}"#, "SerializationException"),
+        ("GetItem", #"{"Key":{"id":{"N":"x"}}}"#, "ValidationException"),
+        ("BatchGetItem", #"{"RequestItems":{"T":{"Keys":[{"id":{"S":"a","N":"1"}}]}}}"#, "ValidationException"),
+        ("TransactWriteItems", #"{"TransactItems":[{"Put":{"TableName":"T","Item":{"a":{"SS":[]}}}}]}"#, "ValidationException"),
+        ("ExecuteStatement", #"{"Statement":"x","Parameters":[{"S":1}]}"#, "SerializationException"),
+        ("GetItem", #"[]"#, "SerializationException"),
+        ("GetItem", #"{"#, "SerializationException"),
     ])
-    func refusesMalformedRequests(_ text: String, _ code: String) {
+    func refusesMalformedRequests(_ operation: String, _ text: String, _ code: String) {
         #expect {
-            try check(text)
+            try check(operation, text)
         } throws: { error in
             (error as? DynamoError)?.code == code
         }

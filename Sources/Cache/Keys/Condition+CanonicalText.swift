@@ -5,7 +5,7 @@ import DynamoModel
 /// (`#a = :v` with a = x, v = 1 and `x = :one` with one = 1) share one cache entry. Values are
 /// written as their canonical bytes, so `1` and `1.0` are one value, as DynamoDB compares them.
 extension Condition {
-    var canonicalText: String {
+    public var canonicalText: String {
         switch self {
         case .compare(let op, let a, let b): "(\(a.canonicalText) \(op.rawValue) \(b.canonicalText))"
         case .between(let a, let low, let high):
@@ -24,7 +24,7 @@ extension Condition {
 }
 
 extension Operand {
-    var canonicalText: String {
+    public var canonicalText: String {
         switch self {
         case .path(let p): p.canonicalText
         case .value(let v): "v" + CanonicalBytes(value: v).description
@@ -39,7 +39,7 @@ extension Operand {
 
 extension AttributePath {
     /// Names length-prefixed, so no attribute name can imitate path syntax.
-    var canonicalText: String {
+    public var canonicalText: String {
         elements.map { element in
             switch element {
             case .name(let n): "\(n.utf8.count):\(n)"

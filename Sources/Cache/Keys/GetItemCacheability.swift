@@ -14,6 +14,7 @@ public enum GetItemCacheability {
         case bypass(reason: String)
     }
 
+    /// `table` is the table's name, also when the request named it by its ARN.
     public static func decide(_ request: JSONValue) -> Decision {
         guard case .object(let members) = request else { return .bypass(reason: "malformed") }
         for name in members.keys where !allowed.contains(name) { return .bypass(reason: "parameter \(name)") }
@@ -21,9 +22,10 @@ public enum GetItemCacheability {
         if let capacity = members["ReturnConsumedCapacity"], capacity != .null, capacity != .string("NONE") {
             return .bypass(reason: "ReturnConsumedCapacity")
         }
-        guard let table = members["TableName"]?.stringValue, let keyJSON = members["Key"],
+        guard let reference = members["TableName"]?.stringValue, let keyJSON = members["Key"],
             let key = try? Item.fromJSON(keyJSON, parameter: "Key"), !key.isEmpty
         else { return .bypass(reason: "malformed") }
+        let table = TableReference.name(reference)
         var projection: String?
         if let text = members["ProjectionExpression"]?.stringValue {
             var attributes: ExpressionAttributes
@@ -32,11 +34,14 @@ public enum GetItemCacheability {
             } catch {
                 return .bypass(reason: "malformed")
             }
-            // With names substituted and paths sorted, equivalent projections share an entry.
-            guard let paths = try? Expressions.projection(text, attributes: &attributes) else {
+            // With names substituted and paths sorted, equivalent projections share an entry; an
+            // unused placeholder is the table store's error to give.
+            guard let paths = try? Expressions.projection(text, attributes: &attributes),
+                (try? attributes.checkAllUsed()) != nil
+            else {
                 return .bypass(reason: "malformed")
             }
-            projection = paths.map(\.description).sorted().joined(separator: ",")
+            projection = CacheEntryKey.projectionField(paths)
         } else if members["ExpressionAttributeNames"] != nil {
             return .bypass(reason: "names without projection")
         }

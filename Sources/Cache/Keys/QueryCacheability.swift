@@ -33,7 +33,8 @@ public enum QueryCacheability {
         if let capacity = members["ReturnConsumedCapacity"], capacity != .null, capacity != .string("NONE") {
             return .bypass(reason: "ReturnConsumedCapacity")
         }
-        guard let table = members["TableName"]?.stringValue else { return .bypass(reason: "malformed") }
+        guard let reference = members["TableName"]?.stringValue else { return .bypass(reason: "malformed") }
+        let table = TableReference.name(reference)
         let indexName = members["IndexName"]?.stringValue
         var index: TableKeySchema.Index?
         if let indexName {
@@ -62,7 +63,7 @@ public enum QueryCacheability {
             guard let paths = try? Expressions.projection(text, attributes: &attributes) else {
                 return .bypass(reason: "projection")
             }
-            field += "|p=" + Set(paths.map(\.canonicalText)).sorted().joined(separator: ",")
+            field += "|p=" + CacheEntryKey.projectionField(paths)
         }
         guard (try? attributes.checkAllUsed()) != nil else { return .bypass(reason: "unused placeholder") }
         if let startKey = members["ExclusiveStartKey"] {
@@ -87,24 +88,17 @@ public enum QueryCacheability {
         }
         if let indexName { field += "|i=\(indexName)" }
 
-        let group: [UInt8]
-        var registry: [UInt8]?
-        if let partition {
-            group = CacheEntryKey.queryGroup(
-                namespace: namespace, table: table, index: indexName, partition: CanonicalBytes(value: partition))
-            // Only a GSI's partitions can be unknown to a write; the base table's and an LSI's
-            // come from the item's own key.
-            if index?.isGlobal == true {
-                registry = CacheEntryKey.registry(namespace: namespace, table: table, index: indexName)
-            }
-        } else {
-            group = CacheEntryKey.scanGroup(namespace: namespace, table: table)
-        }
+        let group =
+            partition.map {
+                CacheEntryKey.queryGroup(
+                    namespace: namespace, table: table, index: indexName, partition: CanonicalBytes(value: $0))
+            } ?? CacheEntryKey.scanGroup(namespace: namespace, table: table)
+        // Only a GSI's partitions can be unknown to a write (the base table's and an LSI's come
+        // from the item's own key): its entries also depend on the index's generation.
         return .cacheable(
             CacheEntryKey(
-                table: table, redisKey: group, field: Array(field.utf8), registry: registry, operation: operation,
-                consistentFillPossible: index?.isGlobal != true
-            ))
+                namespace: namespace, table: table, redisKey: group, field: Array(field.utf8),
+                globalIndex: index?.isGlobal == true ? indexName : nil, operation: operation))
     }
 
     /// The value a key condition requires of the partition key (`pk = :v`, either way round).

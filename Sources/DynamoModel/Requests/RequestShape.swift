@@ -3,8 +3,10 @@
 /// The proxy forwards the client's bytes unchanged, so this does not rewrite anything: it makes
 /// sure that what the proxy will later read (keys, items, expression values) is well typed, and
 /// that a malformed request gets DynamoDB's `SerializationException` or `ValidationException`
-/// from the proxy rather than whatever an upstream emulator happens to do with it. Missing
-/// required parameters are left to the table store, whose messages name them precisely.
+/// from the proxy rather than whatever an upstream emulator happens to do with it. Each member is
+/// checked against the operation's input shape in DynamoDB's API model (`RequestModel`); missing
+/// required parameters and enum values are left to the table store, whose messages name them
+/// precisely.
 public enum RequestShape {
     /// Parses and checks a request body for `operation`, returning the parsed document.
     public static func validate(body: some Collection<UInt8>, operation: Operation) throws(DynamoError) -> JSONValue {
@@ -17,66 +19,49 @@ public enum RequestShape {
         guard case .object = json else {
             throw DynamoError.serialization("The request body must be a JSON object, found \(json.typeName)")
         }
-        try walk(json, path: "")
+        if let input = RequestModel.inputs[operation.target] {
+            try check(json, shape: input, path: "")
+        }
         return json
     }
 
-    static let stringMembers: Set<String> = [
-        "TableName", "IndexName", "ProjectionExpression", "ConditionExpression", "FilterExpression",
-        "KeyConditionExpression", "UpdateExpression", "Select", "ReturnValues", "ReturnConsumedCapacity",
-        "ReturnItemCollectionMetrics", "ConditionalOperator", "ClientRequestToken",
-        "ReturnValuesOnConditionCheckFailure", "ExclusiveStartTableName", "StreamArn", "ShardId",
-        "ShardIteratorType", "SequenceNumber", "ShardIterator", "ExclusiveStartShardId",
-        "ExclusiveStartStreamArn", "BillingMode", "TableClass", "Statement", "NextToken",
-    ]
-    static let integerMembers: Set<String> = ["Limit", "Segment", "TotalSegments"]
-    static let booleanMembers: Set<String> = ["ConsistentRead", "ScanIndexForward"]
-    static let attributeMapMembers: Set<String> = [
-        "Key", "Item", "ExclusiveStartKey", "ExpressionAttributeValues",
-    ]
-
-    static func walk(_ json: JSONValue, path: String) throws(DynamoError) {
-        switch json {
-        case .object(let members):
-            for (name, value) in members {
-                try member(name, value, path: path.isEmpty ? name : "\(path).\(name)")
+    static func check(_ json: JSONValue, shape: Int, path: String) throws(DynamoError) {
+        if case .null = json { return }
+        switch RequestModel.shapes[shape] {
+        case .structure(let members):
+            guard case .object(let values) = json else { throw mismatch(path, expected: "structure", found: json) }
+            for (name, value) in values {
+                guard let member = members[name] else { continue }
+                try check(value, shape: member, path: path.isEmpty ? name : "\(path).\(name)")
             }
-        case .array(let elements):
-            for (i, element) in elements.enumerated() { try walk(element, path: "\(path)[\(i)]") }
-        default:
-            break
-        }
-    }
-
-    static func member(_ name: String, _ value: JSONValue, path: String) throws(DynamoError) {
-        if case .null = value { return }
-        if stringMembers.contains(name) {
-            guard case .string = value else { throw mismatch(path, expected: "string", found: value) }
-        } else if integerMembers.contains(name) {
-            guard case .number = value else { throw mismatch(path, expected: "integer", found: value) }
-            guard value.intValue != nil else {
-                throw DynamoError.serialization("\(path): expected an integer, found \(value)")
+        case .list(let element):
+            guard case .array(let elements) = json else { throw mismatch(path, expected: "list", found: json) }
+            for (i, value) in elements.enumerated() { try check(value, shape: element, path: "\(path)[\(i)]") }
+        case .map(let valueShape):
+            guard case .object(let values) = json else { throw mismatch(path, expected: "map", found: json) }
+            if case .attributeValue = RequestModel.shapes[valueShape] {
+                _ = try Item.fromJSON(json, parameter: path)
+                return
             }
-        } else if booleanMembers.contains(name) {
-            guard case .bool = value else { throw mismatch(path, expected: "boolean", found: value) }
-        } else if attributeMapMembers.contains(name) {
-            _ = try Item.fromJSON(value, parameter: path)
-        } else if name == "Keys" {
-            guard case .array(let keys) = value else { throw mismatch(path, expected: "list", found: value) }
-            for key in keys { _ = try Item.fromJSON(key, parameter: path) }
-        } else if name == "ExpressionAttributeNames" {
-            guard case .object(let names) = value else { throw mismatch(path, expected: "map", found: value) }
-            for (placeholder, attribute) in names {
-                guard case .string = attribute else {
-                    throw mismatch("\(path).\(placeholder)", expected: "string", found: attribute)
-                }
+            for (key, value) in values { try check(value, shape: valueShape, path: "\(path).\(key)") }
+        case .string:
+            guard case .string = json else { throw mismatch(path, expected: "string", found: json) }
+        case .integer:
+            guard case .number = json else { throw mismatch(path, expected: "integer", found: json) }
+            guard json.intValue != nil else {
+                throw DynamoError.serialization("\(path): expected an integer, found \(json)")
             }
-        } else if name == "RequestItems" {
-            // Keyed by table name, which may be any string: look only at the values.
-            guard case .object(let tables) = value else { throw mismatch(path, expected: "map", found: value) }
-            for (table, request) in tables { try walk(request, path: "\(path).\(table)") }
-        } else {
-            try walk(value, path: path)
+        case .number:
+            guard case .number = json else { throw mismatch(path, expected: "number", found: json) }
+        case .boolean:
+            guard case .bool = json else { throw mismatch(path, expected: "boolean", found: json) }
+        case .timestamp:
+            switch json {
+            case .number, .string: break
+            default: throw mismatch(path, expected: "timestamp", found: json)
+            }
+        case .attributeValue:
+            _ = try AttributeValue(json: json)
         }
     }
 

@@ -11,8 +11,8 @@ extension ProxyService {
     {
         guard let metrics else { return answer(request, on: eventLoop) }
         let start = NIODeadline.now()
-        let operation = request.headers.first(name: "x-amz-target")?.split(separator: ".").last.map(String.init) ?? "-"
         return answer(request, on: eventLoop).map { response in
+            let operation = Self.metricsLabel(request, response)
             let result =
                 response.headers.first(name: "x-dynacache-cache")
                 ?? (response.status.code >= 400 ? "error" : "uncached")
@@ -21,6 +21,25 @@ extension ProxyService {
             return response
         }
     }
+
+    /// The `operation` label of a request's latency: one of the API's operations, or `other` (an
+    /// unknown target) or `unauthenticated` (refused before its signature held), so that
+    /// whatever clients send, `/metrics` has a bounded number of series.
+    static func metricsLabel(_ request: ProxyHTTPRequest, _ response: ProxyHTTPResponse) -> String {
+        guard case .known(let operation) = TargetHeader(request.headers.first(name: "x-amz-target")) else {
+            return "other"
+        }
+        if response.status == .badRequest || response.status == .forbidden {
+            let text = String(decoding: response.body.readableBytesView.prefix(160), as: UTF8.self)
+            if Self.authenticationErrors.contains(where: { text.contains($0) }) { return "unauthenticated" }
+        }
+        return operation.name
+    }
+
+    static let authenticationErrors = [
+        "MissingAuthenticationToken", "InvalidSignatureException", "UnrecognizedClientException",
+        "IncompleteSignatureException",
+    ]
 
     /// The answer, from the event-loop hit path when it can be.
     func answer(_ request: ProxyHTTPRequest, on eventLoop: any EventLoop) -> EventLoopFuture<ProxyHTTPResponse> {
@@ -67,7 +86,6 @@ extension ProxyService {
     func cachedGetItem(_ cache: ItemCache, _ operation: Operation, body: [UInt8], json: JSONValue) async throws
         -> ProxyHTTPResponse
     {
-        if let table = json["TableName"]?.stringValue { changeStreams?.watch(table) }
         let (answer, status) = try await cache.getItem(request: json) { consistent in
             if let batcher = self.missBatcher,
                 case .cacheable(let table, let key, projection: nil) = GetItemCacheability.decide(json)
@@ -76,7 +94,15 @@ extension ProxyService {
             }
             return try await self.fetch(operation, body: body, json: json, consistent: consistent)
         }
+        watch(json["TableName"], answered: answer.status)
         return Self.cachedOrForwarded(answer, status: status)
+    }
+
+    /// Follows the stream of a table the proxy caches, once the table store has answered a read
+    /// of it (a name that does not exist starts nothing).
+    func watch(_ name: JSONValue?, answered status: Int) {
+        guard status == 200, let changeStreams, let name = name?.stringValue else { return }
+        changeStreams.watch(TableReference.name(name))
     }
 
     /// Query and Scan through the cache (a table's key schema names their partition groups).
@@ -85,13 +111,13 @@ extension ProxyService {
     {
         var schema: TableKeySchema?
         if let table = json["TableName"]?.stringValue {
-            changeStreams?.watch(table)
-            schema = await keySchemas.schema(table, naming: json["IndexName"]?.stringValue)
+            schema = await keySchemas.schema(TableReference.name(table), naming: json["IndexName"]?.stringValue)
         }
         let (answer, status) = try await cache.query(request: json, operation: operation.name, schema: schema) {
             consistent in
             try await self.fetch(operation, body: body, json: json, consistent: consistent)
         }
+        watch(json["TableName"], answered: answer.status)
         return Self.cachedOrForwarded(answer, status: status)
     }
 
@@ -131,7 +157,6 @@ extension ProxyService {
     func cachedBatchGetItem(_ cache: ItemCache, _ operation: Operation, json: JSONValue) async throws
         -> ProxyHTTPResponse
     {
-        for table in json["RequestItems"]?.objectValue?.keys.sorted() ?? [] { changeStreams?.watch(table) }
         let store = self.store
         let (answer, status) = try await cache.batchGetItem(request: json) { request in
             let response = try await store.send(
@@ -142,6 +167,9 @@ extension ProxyService {
                 headers: response.headers,
                 body: buffer.readBytes(length: buffer.readableBytes) ?? []
             )
+        }
+        for table in json["RequestItems"]?.objectValue?.keys.sorted() ?? [] {
+            watch(.string(table), answered: answer.status)
         }
         var response: ProxyHTTPResponse
         if answer.headers.contains(where: { $0.name.lowercased() == "x-amzn-requestid" }) {

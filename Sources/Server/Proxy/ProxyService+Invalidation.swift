@@ -1,4 +1,5 @@
 import Cache
+import DynamoExpressions
 import DynamoModel
 import NIOCore
 import TableStore
@@ -46,8 +47,8 @@ extension ProxyService {
             await invalidate(cache, operation, json, old: .unknown)  // outcome unknown: as if it succeeded
             throw error
         }
-        guard answer.status == 200, readsOld else {
-            if answer.status < 300 || answer.status >= 500 {
+        guard answer.status == 200, readsOld, !answer.outcomeUnknown else {
+            if answer.status < 300 || answer.status >= 500 || answer.outcomeUnknown {
                 await invalidate(cache, operation, json, old: .unknown)
             }
             return Self.response(from: answer)
@@ -74,15 +75,16 @@ extension ProxyService {
     }
 
     func invalidate(_ cache: ItemCache, _ operation: Operation, _ json: JSONValue, old: OldImage) async {
+        let tableName = json["TableName"]?.stringValue.map(TableReference.name)
         switch operation.name {
         case "PutItem":
-            if let table = json["TableName"]?.stringValue, let item = Self.item(json["Item"]) {
+            if let table = tableName, let item = Self.item(json["Item"]) {
                 var images: [Item]?
                 if case .known(let previous) = old { images = [item] + (previous.map { [$0] } ?? []) }
                 await invalidate(cache, table: table, items: [(item, images)])
             }
         case "UpdateItem", "DeleteItem":
-            if let table = json["TableName"]?.stringValue, let key = Self.item(json["Key"]) {
+            if let table = tableName, let key = Self.item(json["Key"]) {
                 var images: [Item]?
                 if operation.name == "DeleteItem", case .known(let previous) = old {
                     images = previous.map { [$0] } ?? []
@@ -90,12 +92,12 @@ extension ProxyService {
                 await invalidate(cache, table: table, items: [(key, images)])
             }
         case "BatchWriteItem":
-            for (table, requests) in json["RequestItems"]?.objectValue ?? [:] {
+            for (name, requests) in json["RequestItems"]?.objectValue ?? [:] {
                 let list = requests.arrayValue ?? []
                 let items =
                     list.compactMap { Self.item($0["PutRequest"]?["Item"]) }
                     + list.compactMap { Self.item($0["DeleteRequest"]?["Key"]) }
-                await invalidate(cache, table: table, items: items.map { ($0, nil) })
+                await invalidate(cache, table: TableReference.name(name), items: items.map { ($0, nil) })
             }
         case "TransactWriteItems":
             for action in json["TransactItems"]?.arrayValue ?? [] {
@@ -103,53 +105,71 @@ extension ProxyService {
                     if let write = action[kind], let table = write["TableName"]?.stringValue,
                         let item = Self.item(write[member])
                     {
-                        await invalidate(cache, table: table, items: [(item, nil)])
+                        await invalidate(cache, table: TableReference.name(table), items: [(item, nil)])
                     }
                 }
             }
         case "CreateTable", "DeleteTable", "UpdateTable":
             // New (perhaps after a deletion elsewhere), gone, or its indexes changed: learn the
-            // keys again and drop everything cached under the name.
-            if let table = json["TableName"]?.stringValue {
+            // keys again and retire everything cached under the name.
+            if let table = tableName {
                 keySchemas.forget(table)
-                await cache.invalidateAll(table: table)
+                await cache.invalidateTable(table)
             }
         case "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction":
-            // PartiQL: which items a statement writes is not worth parsing here; reads are left alone.
             let statements =
-                ([json] + (json["Statements"]?.arrayValue ?? []) + (json["TransactStatements"]?.arrayValue ?? []))
-                .compactMap { $0["Statement"]?.stringValue }
-            if statements.contains(where: { !$0.trimmingPrefix(" ").uppercased().hasPrefix("SELECT") }) {
-                await cache.invalidateAll()
+                [json] + (json["Statements"]?.arrayValue ?? []) + (json["TransactStatements"]?.arrayValue ?? [])
+            for statement in statements {
+                guard let text = statement["Statement"]?.stringValue else { continue }
+                let parameters = (statement["Parameters"]?.arrayValue ?? []).compactMap {
+                    try? AttributeValue(json: $0)
+                }
+                await invalidate(cache, PartiQLWrite(statement: text, parameters: parameters))
             }
         default:
             break
         }
     }
 
+    /// A PartiQL write: its item where the statement pins its key, else its whole table; a
+    /// statement whose table cannot be read, every table of the namespace.
+    func invalidate(_ cache: ItemCache, _ write: PartiQLWrite) async {
+        guard write.writes else { return }
+        guard let table = write.table else {
+            await cache.invalidateAll()
+            return
+        }
+        guard let attributes = write.attributes, let schema = await keySchemas.schema(table),
+            let key = schema.key(of: attributes)
+        else {
+            await cache.invalidateTable(table)
+            return
+        }
+        await cache.invalidate(table: table, writes: [WrittenItem(key: key, images: nil)], schema: schema)
+    }
+
     static func item(_ json: JSONValue?) -> Item? {
         json.flatMap { try? Item.fromJSON($0, parameter: "Item") }
     }
 
-    /// Items (full items or keys) with their images where known; a table whose keys cannot be
-    /// learned is dropped whole.
+    /// Items (full items or keys) with their images where known. A table whose keys cannot be
+    /// learned, or whose cached schema cannot read one of the items (re-created elsewhere with
+    /// other keys), is retired whole: a write is never left out of invalidation.
     func invalidate(_ cache: ItemCache, table: String, items: [(Item, [Item]?)]) async {
         guard !items.isEmpty else { return }
         guard let schema = await keySchemas.schema(table) else {
-            await cache.invalidateAll(table: table)
+            await cache.invalidateTable(table)
             return
         }
-        let writes = items.compactMap { item, images in
-            schema.key(of: item).map { WrittenItem(key: $0, images: images) }
+        var writes: [WrittenItem] = []
+        for (item, images) in items {
+            guard let key = schema.key(of: item) else {
+                keySchemas.forget(table)
+                await cache.invalidateTable(table)
+                return
+            }
+            writes.append(WrittenItem(key: key, images: images))
         }
         await cache.invalidate(table: table, writes: writes, schema: schema)
-    }
-}
-
-extension String {
-    fileprivate func trimmingPrefix(_ character: Character) -> Substring {
-        var s = Substring(self)
-        while s.first == character || s.first == "\n" || s.first == "\t" { s = s.dropFirst() }
-        return s
     }
 }

@@ -52,6 +52,7 @@ public final class RetryingTableStore: TableStore {
         let resource = Self.resource(request.operation, body: body)
         let start = clock.now()
         var retry = 0
+        var unknownBefore = false
         while true {
             if policy.adaptive {
                 let now = clock.now()
@@ -74,7 +75,12 @@ public final class RetryingTableStore: TableStore {
                 outcome = RetryClassification.classify(error)
             }
             let decision = decide(outcome, idempotent: idempotent, resource: resource, retry: retry, start: start)
-            guard let delay = decision else { return try answer.get() }
+            guard let delay = decision else {
+                var response = try answer.get()
+                response.outcomeUnknown = response.outcomeUnknown || unknownBefore
+                return response
+            }
+            if case .transient(_, .unknown) = outcome { unknownBefore = true }
             try await clock.sleep(seconds: delay)
             retry += 1
         }
