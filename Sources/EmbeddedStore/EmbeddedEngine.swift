@@ -161,8 +161,9 @@ final class EmbeddedEngine {
         try table(named: try Self.tableName(request))
     }
 
+    /// A table by its name or its ARN (DynamoDB accepts either wherever an existing table is named).
     func table(named name: String) throws(DynamoError) -> TableDefinition {
-        guard let table = tables[name] else {
+        guard let table = tables[TableReference.name(name)] else {
             throw DynamoError.resourceNotFound("Requested resource not found")
         }
         return table

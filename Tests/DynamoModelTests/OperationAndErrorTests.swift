@@ -89,3 +89,14 @@ struct RequestShapeTests {
         }
     }
 }
+
+/// A table named by its ARN is the same table to the cache.
+struct TableReferenceTests {
+    @Test func arnsResolveToTheirTableName() {
+        #expect(TableReference.name("arn:aws:dynamodb:us-east-1:123456789012:table/Orders") == "Orders")
+        #expect(TableReference.name("arn:aws-cn:dynamodb:cn-north-1:1:table/T/index/G") == "T")
+        #expect(TableReference.name("Orders") == "Orders")
+        #expect(TableReference.name("arn:aws:dynamodb:us-east-1:1:stream/x") == "arn:aws:dynamodb:us-east-1:1:stream/x")
+        #expect(TableReference.name("arn:aws:dynamodb:us-east-1:1:table/") == "arn:aws:dynamodb:us-east-1:1:table/")
+    }
+}

@@ -187,10 +187,10 @@ def reset_moto(moto_url):
             s.recv(100)
 
 
-def start_store(data_dir, port=None, env=None):
+def start_store(data_dir, port=None, env=None, extra_args=()):
     """`dynacache store` on a free port over `data_dir`."""
     port = port or free_port()
-    svc = Service([DYNACACHE, "store", "--listen", f"127.0.0.1:{port}", "--data", str(data_dir)],
+    svc = Service([DYNACACHE, "store", "--listen", f"127.0.0.1:{port}", "--data", str(data_dir), *extra_args],
                   f"http://127.0.0.1:{port}/", env=env, log_name="store")
     svc.url = f"http://127.0.0.1:{port}"
     svc.port = port
