@@ -4,7 +4,7 @@ PYTHON ?= python3
 MOTO_PORT ?= 5000
 UPSTREAM ?= embedded
 
-.PHONY: all deps build release test unit-test e2e-test run loadtest bench-load bench bench-json bench-passthrough bench-store bench-retry bench-cache bench-l1 bench-miss-batching bench-streams bench-writes bench-invalidation-lag format clean
+.PHONY: all deps build release test unit-test e2e-test fuzz-differential run loadtest bench-load bench bench-json bench-passthrough bench-store bench-retry bench-cache bench-l1 bench-miss-batching bench-streams bench-writes bench-invalidation-lag format clean
 
 all: build
 
@@ -30,6 +30,13 @@ unit-test: deps
 
 e2e-test: build
 	$(PYTHON) -m pytest -q -p no:cacheprovider Tests/e2e
+
+# The cache's differential test for as long as asked: DIFF_EXAMPLES (default 500) random
+# sequences of DIFF_STEPS requests, store vs proxies, with and without replica lag; prints every
+# divergence (as JSON) and the smallest sequence that shows it. DIFF_SEED=1 draws new sequences.
+fuzz-differential: build
+	DIFF_EXAMPLES=$${DIFF_EXAMPLES:-500} DIFF_STEPS=$${DIFF_STEPS:-60} $(PYTHON) -m pytest -q -s -p no:cacheprovider \
+		Tests/e2e/test_cache_differential.py
 
 # The proxy on 127.0.0.1:8000 (admin :8081) over the embedded store in ./data (UPSTREAM=moto: moto_server).
 run: build

@@ -149,11 +149,14 @@ extension ItemCache {
     func noteLocally(_ invalidations: [Invalidation]) {
         var names: [[UInt8]] = []
         var tables: [String] = []
+        var touched: Set<String> = []
         for invalidation in invalidations {
             switch invalidation {
-            case .groups(_, let groups):
+            case .groups(let table, let groups):
                 names += groups
+                touched.insert(table)
             case .bump(let table, let fields):
+                touched.insert(table)
                 if fields.contains("t") {
                     tables.append(table)
                 } else {
@@ -163,7 +166,13 @@ extension ItemCache {
                 }
             }
         }
+        let now = clock.nowMilliseconds()
         state.withLockedValue { state in
+            if state.recentlyInvalidated.count > 10_000 { state.recentlyInvalidated.removeAll() }
+            for table in touched {
+                state.recentlyInvalidated[table] = max(
+                    state.recentlyInvalidated[table] ?? 0, now + policies.policy(for: table).tombstone)
+            }
             state.sequence += 1
             if !tables.isEmpty { state.floor = state.sequence }
             for name in names { state.invalidatedAt[name] = state.sequence }

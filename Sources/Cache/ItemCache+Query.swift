@@ -9,13 +9,14 @@ extension ItemCache {
         request: JSONValue, operation: String, schema: TableKeySchema?,
         fetch: @escaping @Sendable (_ consistent: Bool) async throws -> UpstreamAnswer
     ) async throws -> (UpstreamAnswer, CacheStatus) {
-        let table = request["TableName"]?.stringValue ?? "-"
+        let table = request["TableName"]?.stringValue.map(TableReference.name) ?? "-"
         let policy = policies.policy(for: table)
         guard let schema, operation == "Query" ? policy.cacheQueries : policy.cacheScans,
             case .cacheable(let key) = QueryCacheability.decide(
                 request, operation: operation, namespace: namespace, schema: schema)
         else {
-            return try await bypass(table: table, operation: operation, fetch)
+            return try await bypass(
+                table: table, operation: operation, consistentPossible: request["IndexName"] == nil, fetch)
         }
         return try await cachedRead(key, fetch: fetch)
     }

@@ -74,6 +74,9 @@ public final class ItemCache: Sendable {
         /// the namespace is flushed.
         var untrusted = false
         var lastRunID: String?
+        /// Until when each table is inside the tombstone of this proxy's latest invalidation of
+        /// it (bounded: cleared past 10,000 tables).
+        var recentlyInvalidated: [String: Int64] = [:]
     }
 
     public init(
@@ -97,19 +100,30 @@ public final class ItemCache: Sendable {
         fetch: @escaping @Sendable (_ consistent: Bool) async throws -> UpstreamAnswer
     ) async throws -> (UpstreamAnswer, CacheStatus) {
         guard case .cacheable(let table, let keyItem, let projection) = GetItemCacheability.decide(request) else {
-            return try await bypass(table: request["TableName"]?.stringValue ?? "-", operation: "GetItem", fetch)
+            let table = request["TableName"]?.stringValue.map(TableReference.name) ?? "-"
+            return try await bypass(table: table, operation: "GetItem", fetch)
         }
         let key = CacheEntryKey(
             namespace: namespace, table: table, keyItem: keyItem, projection: projection)
         return try await cachedRead(key, fetch: fetch)
     }
 
+    /// A read the cache does not answer. Inside the tombstone of this proxy's latest
+    /// invalidation of the table it reads consistently where it can (not an index), as a fill
+    /// would: an eventually consistent read could return what the write replaced.
     func bypass(
-        table: String, operation: String, _ fetch: @Sendable (_ consistent: Bool) async throws -> UpstreamAnswer
+        table: String, operation: String, consistentPossible: Bool = true,
+        _ fetch: @Sendable (_ consistent: Bool) async throws -> UpstreamAnswer
     ) async throws -> (UpstreamAnswer, CacheStatus) {
         stats.record(.bypass, table: table, operation: operation)
         stats.record(.upstreamCall, table: table, operation: operation)
-        return (try await fetch(false), .bypass)
+        return (try await fetch(consistentPossible && insideTombstone(table)), .bypass)
+    }
+
+    /// Whether this proxy invalidated something of `table` within the table's tombstone.
+    func insideTombstone(_ table: String) -> Bool {
+        let now = clock.nowMilliseconds()
+        return state.withLockedValue { ($0.recentlyInvalidated[table] ?? 0) > now }
     }
 
     /// The read path every cached operation shares: L1, then Redis, then one leased upstream
@@ -124,7 +138,8 @@ public final class ItemCache: Sendable {
             return served(hit, policy: policy, now: now, key: key)
         }
         guard policy.enabled, let redis, await redisReadable() else {
-            return try await bypass(table: table, operation: operation, fetch)
+            return try await bypass(
+                table: table, operation: operation, consistentPossible: key.consistentFillPossible, fetch)
         }
         let generation = l1?.generation() ?? 0
         var cached: CacheEnvelope?
@@ -133,7 +148,8 @@ public final class ItemCache: Sendable {
             cached = try await Self.current(key, on: connection).get()
         } catch {
             stats.recordRedisError()
-            return try await bypass(table: table, operation: operation, fetch)
+            return try await bypass(
+                table: table, operation: operation, consistentPossible: key.consistentFillPossible, fetch)
         }
         if let entry = cached {
             switch policy.freshness(of: entry, now: now) {

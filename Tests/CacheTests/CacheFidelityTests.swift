@@ -216,3 +216,26 @@ struct CacheFidelityTests {
         #expect(!(await cache.invalidationsDelivered()))
     }
 }
+
+extension CacheFidelityTests {
+    /// A read the cache does not answer (here: ReturnConsumedCapacity) still reads consistently
+    /// inside the tombstone of the proxy's own invalidation of its table.
+    @Test func aPassThroughInsideATombstoneReadsConsistently() async throws {
+        let server = try RedisServerProcess()
+        let clock = ManualClock()
+        let (cache, redis) = try await make(server, clock: clock)
+        defer { Task { await redis.shutdown() } }
+        let table = FakeTable()
+        table.set("v")
+        let bypassed = try JSONParser.parse(
+            #"{"TableName":"T","Key":{"id":{"S":"k"}},"ReturnConsumedCapacity":"TOTAL"}"#)
+        #expect(try await cache.getItem(request: bypassed) { try await table.fetch($0) }.1 == .bypass)
+        #expect(table.consistentReads.last == false)
+        await cache.invalidate(table: "T", keys: [["id": .s("k")]])
+        _ = try await cache.getItem(request: bypassed) { try await table.fetch($0) }
+        #expect(table.consistentReads.last == true)
+        clock.advance(3_001)
+        _ = try await cache.getItem(request: bypassed) { try await table.fetch($0) }
+        #expect(table.consistentReads.last == false)
+    }
+}

@@ -17,8 +17,8 @@ def load(*args, timeout=180):
                           timeout=timeout, cwd=ROOT)
 
 
-def seeded_store(tmp_path):
-    store = start_store(tmp_path / "store")
+def seeded_store(tmp_path, extra_args=()):
+    store = start_store(tmp_path / "store", extra_args=extra_args)
     r = subprocess.run([DYNACACHE, "seed", "--endpoint", store.url], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     return store
@@ -60,6 +60,26 @@ def test_compare_store_and_proxy_with_the_coherence_check(tmp_path, redis_server
         assert html.count("<svg") == 3 and "<script" not in html
         # the append-message step really wrote through both endpoints
         assert ddb.scan(TableName="Messages", Select="COUNT")["Count"] > messages_before
+    finally:
+        proxy.stop()
+        store.stop()
+
+
+def test_read_your_writes_holds_over_a_lagging_store(tmp_path, redis_server):
+    """Over a store whose eventually consistent reads lag 300 ms, no read through the proxy
+    returns a version older than a write the proxy acknowledged (fills and pass-throughs inside
+    a tombstone read consistently)."""
+    store = seeded_store(tmp_path, ["--replica-lag", "300"])
+    proxy = start_proxy(store.url, config="changeStream:\n  idlePollMinMs: 20\n  idlePollMaxMs: 100\n")
+    try:
+        report = tmp_path / "report"
+        r = load("--endpoint", proxy.url, "--duration", "8s", "--concurrency", "4", "--coherence",
+                 "--direct", store.url, "--bound", "3s", "--report", str(report))
+        assert r.returncode == 0, r.stdout + r.stderr[-3000:]
+        coherence = json.loads((report / "report.json").read_text())["runs"][0]["coherence"]
+        assert coherence["reads"] > 100 and coherence["proxyWrites"] > 20, coherence
+        assert coherence["missedProxyWrites"] == 0, coherence
+        assert coherence["missedDirectWritesBeyondBound"] == 0, coherence
     finally:
         proxy.stop()
         store.stop()
