@@ -213,7 +213,9 @@ extension ItemCache {
                 guard let item = try? Item.fromJSON(itemJSON, parameter: "Item") else { continue }
                 var key: Item = [:]
                 for name in keyNames { key[name] = item[name] }
-                if key.count == keyNames.count { returned[TableKey(table: table, key: CanonicalBytes(key: key))] = itemJSON }
+                if key.count == keyNames.count {
+                    returned[TableKey(table: table, key: CanonicalBytes(key: key))] = itemJSON
+                }
             }
         }
         let storedAt = clock.nowMilliseconds()

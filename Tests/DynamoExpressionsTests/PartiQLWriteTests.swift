@@ -22,8 +22,10 @@ struct PartiQLWriteTests {
         let update = PartiQLWrite(
             statement: "update T set a = ? , b = 'it''s' where pk = ? and \"sk\" = 3",
             parameters: [.s("ignored"), .s("p1")])
-        #expect(update == PartiQLWrite(
-            kind: .update, table: "T", attributes: ["pk": .s("p1"), "sk": .n(try! DynamoNumber(parsing: "3"))]))
+        #expect(
+            update
+                == PartiQLWrite(
+                    kind: .update, table: "T", attributes: ["pk": .s("p1"), "sk": .n(try! DynamoNumber(parsing: "3"))]))
         let delete = PartiQLWrite(
             statement: #"DELETE FROM "arn:aws:dynamodb:us-east-1:1:table/T" WHERE pk = 'x'"#, parameters: [])
         #expect(delete.kind == .delete)

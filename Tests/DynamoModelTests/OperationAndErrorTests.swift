@@ -61,7 +61,8 @@ struct RequestShapeTests {
             "CreateTable",
             #"{"TableName":"T","KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST","Tags":[{"Key":"team","Value":"core"}]}"#
         )
-        try check("TagResource", #"{"ResourceArn":"arn:aws:dynamodb:us-east-1:1:table/T","Tags":[{"Key":"k","Value":"v"}]}"#)
+        try check(
+            "TagResource", #"{"ResourceArn":"arn:aws:dynamodb:us-east-1:1:table/T","Tags":[{"Key":"k","Value":"v"}]}"#)
         try check("UntagResource", #"{"ResourceArn":"a","TagKeys":["Key","Item"]}"#)
         try check("ExecuteStatement", #"{"Statement":"SELECT * FROM T","Parameters":[{"S":"a"},{"N":"1"}]}"#)
         #expect(throws: DynamoError.self) {
@@ -76,7 +77,10 @@ struct RequestShapeTests {
         ("Query", #"{"ScanIndexForward":1}"#, "SerializationException"),
         ("GetItem", #"{"Key":{"id":{"N":"x"}}}"#, "ValidationException"),
         ("BatchGetItem", #"{"RequestItems":{"T":{"Keys":[{"id":{"S":"a","N":"1"}}]}}}"#, "ValidationException"),
-        ("TransactWriteItems", #"{"TransactItems":[{"Put":{"TableName":"T","Item":{"a":{"SS":[]}}}}]}"#, "ValidationException"),
+        (
+            "TransactWriteItems", #"{"TransactItems":[{"Put":{"TableName":"T","Item":{"a":{"SS":[]}}}}]}"#,
+            "ValidationException"
+        ),
         ("ExecuteStatement", #"{"Statement":"x","Parameters":[{"S":1}]}"#, "SerializationException"),
         ("GetItem", #"[]"#, "SerializationException"),
         ("GetItem", #"{"#, "SerializationException"),

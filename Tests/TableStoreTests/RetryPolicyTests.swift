@@ -157,6 +157,23 @@ struct RetryingTableStoreTests {
         #expect(retrying.stats.throttlesByResource == ["T:write": 3])
     }
 
+    /// An attempt that may have been applied (a 5xx) followed by a final error: the answer says
+    /// the outcome is unknown, so the proxy invalidates as for a write that succeeded.
+    @Test func anUnknownAttemptMarksTheFinalAnswer() async throws {
+        let inner = ScriptedStore([
+            .applyThenFail(status: 500), .answer(status: 400, type: "ValidationException"),
+        ])
+        var policy = RetryPolicy()
+        policy.adaptive = false
+        let retrying = store(inner, FakeClock(), policy: policy)
+        let response = try await retrying.send(request("PutItem", #"{"TableName":"T","Item":{}}"#))
+        #expect(response.status == 400)
+        #expect(response.outcomeUnknown)
+        let plain = try await store(ScriptedStore([.answer(status: 400, type: "ValidationException")]), FakeClock())
+            .send(request("PutItem", #"{"TableName":"T","Item":{}}"#))
+        #expect(!plain.outcomeUnknown)
+    }
+
     @Test func givesUpAtMaxAttemptsWithTheStoresOwnAnswer() async throws {
         let inner = ScriptedStore(Array(repeating: throttle, count: 20))
         let clock = FakeClock()

@@ -14,8 +14,8 @@ holds after every acknowledged write) while the proxied side reads as the client
 proxy must still return what a consistent read returns. GSI reads cannot be consistent
 anywhere, so under lag they are sent but not compared.
 
-Not compared here: PartiQL (the embedded store does not support it yet; the proxy's PartiQL
-invalidation is tested in test_cache_fidelity.py against moto).
+Not compared here: PartiQL (the embedded store does not support it yet). The proxy's reading of
+PartiQL writes (which item, else which table) is unit-tested in PartiQLWriteTests.
 
 `make test` runs a bounded, seeded number of examples; `make fuzz-differential` runs for as long
 as asked (DIFF_EXAMPLES, DIFF_SEED) and prints every divergence it finds.
