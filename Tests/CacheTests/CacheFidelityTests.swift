@@ -14,13 +14,7 @@ struct CacheFidelityTests {
     func make(_ server: RedisServerProcess, clock: ManualClock, policies: CachePolicies = CachePolicies()) async throws
         -> (ItemCache, RedisClient)
     {
-        let redis = RedisClient(
-            configuration: RedisConfiguration(port: server.port), group: MultiThreadedEventLoopGroup.singleton)
-        let cache = ItemCache(redis: redis, namespace: "fid", policies: policies, clock: clock)
-        redis.onConnectHandler.withLockedValue { $0 = { cache.redisConnected(runID: $0) } }
-        redis.start()
-        #expect(await redis.waitUntilConnected())
-        return (cache, redis)
+        try await makeCache(server, clock: clock, policies: policies)
     }
 
     static func value(_ answer: UpstreamAnswer) throws -> String? {
@@ -138,8 +132,8 @@ struct CacheFidelityTests {
         #expect(table.consistentReads.last == true)  // inside the table's tombstone
         #expect(try await cache.getItem(request: get) { try await table.fetch($0) }.1 == .hit)
         // The entry hash itself was never touched: the generation retired it.
-        let keys = try await redis.send(["KEYS", "dc:fid:*"])
-        #expect((keys.array ?? []).compactMap(\.string).contains("dc:fid:g:T"))
+        let keys = try await redis.send(["KEYS", "dc:test:*"])
+        #expect((keys.array ?? []).compactMap(\.string).contains("dc:test:g:T"))
         // Past the tombstone, fills are eventually consistent again.
         clock.advance(3_001)
         #expect(await cache.invalidateTable("T"))

@@ -67,15 +67,9 @@ struct ItemCacheTests {
     func make(_ server: RedisServerProcess, clock: ManualClock, policy: CachePolicy = CachePolicy()) async throws
         -> (ItemCache, RedisClient)
     {
-        let redis = RedisClient(
-            configuration: RedisConfiguration(port: server.port), group: MultiThreadedEventLoopGroup.singleton)
         var policies = CachePolicies()
         policies.defaultPolicy = policy
-        let cache = ItemCache(redis: redis, namespace: "test", policies: policies, clock: clock)
-        redis.onConnectHandler.withLockedValue { $0 = { cache.redisConnected(runID: $0) } }
-        redis.start()
-        #expect(await redis.waitUntilConnected())
-        return (cache, redis)
+        return try await makeCache(server, clock: clock, policies: policies)
     }
 
     func read(_ cache: ItemCache, _ table: FakeTable) async throws -> (String?, CacheStatus) {

@@ -22,14 +22,9 @@ struct QueryCacheTests {
         #"{"TableName":"T","KeyConditionExpression":"id = :k","ExpressionAttributeValues":{":k":{"S":"k"}}}"#)
 
     func make(_ server: RedisServerProcess, clock: ManualClock) async throws -> (ItemCache, RedisClient) {
-        let redis = RedisClient(
-            configuration: RedisConfiguration(port: server.port), group: MultiThreadedEventLoopGroup.singleton)
         var policies = CachePolicies()
         policies.defaultPolicy.tombstone = 1_000
-        let cache = ItemCache(redis: redis, namespace: "test", policies: policies, clock: clock)
-        redis.start()
-        #expect(await redis.waitUntilConnected())
-        return (cache, redis)
+        return try await makeCache(server, clock: clock, policies: policies)
     }
 
     func query(_ cache: ItemCache, _ table: FakeTable, _ request: JSONValue = Self.gsiQuery) async throws -> (
