@@ -179,30 +179,33 @@ let package = Package(
         .testTarget(
             name: "WritePipelineTests",
             dependencies: [
-                "WritePipeline", "EmbeddedStore", "TableStore", "DynamoModel",
+                "WritePipeline", "EmbeddedStore", "TableStore", "DynamoModel", "TestSupport",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Pure logic: runs anywhere in seconds (`swift test --filter CacheTests`).
         .testTarget(
             name: "CacheTests",
+            dependencies: ["Cache", "DynamoModel"]
+        ),
+        .testTarget(
+            name: "RedisTests",
+            dependencies: ["Redis", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        // Against a real redis-server each test starts (TestSupport's RedisServerProcess):
+        // the Redis client, the item and query caches, and the cache's fidelity races.
+        .testTarget(
+            name: "CacheIntegrationTests",
             dependencies: [
                 "TestSupport",
                 "Cache",
                 "Redis",
                 "DynamoModel",
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ]
-        ),
-        .testTarget(
-            name: "RedisTests",
-            dependencies: [
-                "TestSupport",
-                "Redis",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .testTarget(

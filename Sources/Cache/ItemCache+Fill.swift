@@ -19,6 +19,7 @@ extension ItemCache {
             state.flights[key] = Flight(sequence: sequence, task: task)
             return (task, false)
         }
+        if joined { stats.record(.sharedFill, table: key.table, operation: key.operation) }
         defer {
             if !joined {
                 state.withLockedValue { state in

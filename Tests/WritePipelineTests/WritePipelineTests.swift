@@ -4,6 +4,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOPosix
 import TableStore
+import TestSupport
 import Testing
 
 @testable import WritePipeline
@@ -30,7 +31,7 @@ struct WritePipelineTests {
 
     /// `sendWhenIdle` off unless asked: most tests need writes submitted together to share a batch.
     func pipeline(
-        _ store: EmbeddedTableStore, invalidated: NIOLockedValueBox<[String]>, window: Double = 20,
+        _ store: any TableStore, invalidated: NIOLockedValueBox<[String]>, window: Double = 20,
         sendWhenIdle: Bool = false
     ) -> WritePipeline {
         var policies = WritePolicies()
@@ -53,21 +54,22 @@ struct WritePipelineTests {
     }
 
     @Test func aWriteToAnIdleTableGoesAtOnceAndWritesDuringItsFlightShareTheNextBatch() async throws {
-        var settings = EmbeddedStoreSettings()
-        settings.ttlSweepIntervalSeconds = 0
-        settings.latencyMilliseconds = 300  // the first batch is out this long
-        let store = try EmbeddedTableStore(directory: directory, settings: settings)
+        let embedded = try store()
         _ = try await call(
-            store, "CreateTable",
+            embedded, "CreateTable",
             #"{"TableName":"Tab","KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}"#
         )
+        let gated = GatedTableStore(embedded)
         let invalidated = NIOLockedValueBox<[String]>([])
         // A window of a minute: a write that waited for it would not finish within the test.
-        let writes = pipeline(store, invalidated: invalidated, window: 60_000, sendWhenIdle: true)
+        let writes = pipeline(gated, invalidated: invalidated, window: 60_000, sendWhenIdle: true)
+        gated.close()
         let first = Task { try await writes.submit(Self.put("a")) }
-        try await Task.sleep(nanoseconds: 30_000_000)  // sequencing only: "a" is out by now
+        #expect(await eventually { gated.waiting == 1 })  // "a" went at once, and is held
         async let b = writes.submit(Self.put("b"))
         async let c = writes.submit(Self.put("c"))
+        #expect(await eventually { writes.stats.counters.withLockedValue { $0.clientWrites } == 3 })
+        gated.open()
         let answers = try await [first.value, b, c]
         #expect(answers.allSatisfy { $0.status == 200 })
         // "a" alone, at once; "b" and "c" queued behind it and sent together when it returned.
@@ -75,7 +77,27 @@ struct WritePipelineTests {
         #expect(batches == 2)
         #expect(sizes[0] == 1 && sizes[1] == 1)  // buckets "1" and "2-5"
         #expect(invalidated.withLockedValue { Set($0) } == ["a", "b", "c"])
-        try await store.shutdown()
+        try await embedded.shutdown()
+    }
+
+    /// Submits `writes` so that they certainly share one batch: a first write ("gate") goes
+    /// out alone and is held at the store until all of them are queued behind it.
+    func submitTogether(_ writes: [PendingWrite], store: EmbeddedTableStore, invalidated: NIOLockedValueBox<[String]>)
+        async throws -> (WritePipeline, [WriteAnswer])
+    {
+        let gated = GatedTableStore(store)
+        let pipeline = pipeline(gated, invalidated: invalidated, window: 60_000, sendWhenIdle: true)
+        gated.close()
+        let gate = Task { try await pipeline.submit(Self.put("gate")) }
+        #expect(await eventually { gated.waiting == 1 })
+        let tasks = writes.map { write in Task { try await pipeline.submit(write) } }
+        #expect(
+            await eventually { pipeline.stats.counters.withLockedValue { $0.clientWrites } == writes.count + 1 })
+        gated.open()
+        _ = try await gate.value
+        var answers: [WriteAnswer] = []
+        for task in tasks { answers.append(try await task.value) }
+        return (pipeline, answers)
     }
 
     @Test func aRefusedBatchFallsBackSoEachClientGetsItsOwnAnswer() async throws {
@@ -85,21 +107,21 @@ struct WritePipelineTests {
             #"{"TableName":"Tab","KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}"#
         )
         let invalidated = NIOLockedValueBox<[String]>([])
-        let writes = pipeline(store, invalidated: invalidated)
         // An item the proxy cannot tell is bad (a key too long for DynamoDB would be another):
         // here, a batch entry the store refuses, built by hand.
         var bad = Self.put("bad")
         bad.entry = try JSONParser.parse(#"{"PutRequest":{"Item":{"id":{"S":"bad"},"s":{"SS":["x","x"]}}}}"#)
         bad.body = Array(#"{"TableName":"Tab","Item":{"id":{"S":"bad"},"s":{"SS":["x","x"]}}}"#.utf8)
-        async let good = writes.submit(Self.put("good"))
-        async let refused = writes.submit(bad)
-        let (a, b) = try await (good, refused)
+        let (writes, answers) = try await submitTogether(
+            [Self.put("good"), bad], store: store, invalidated: invalidated)
+        let (a, b) = (answers[0], answers[1])
         #expect(a.status == 200 && a.body == Array("{}".utf8))
         #expect(b.status == 400 && String(decoding: b.body, as: UTF8.self).contains("ValidationException"))
-        #expect(writes.stats.counters.withLockedValue { ($0.fallbacks, $0.batches) } == (2, 1))
+        // the gate's batch, then the shared one, refused whole and sent again as two single writes
+        #expect(writes.stats.counters.withLockedValue { ($0.fallbacks, $0.batches) } == (2, 2))
         let item = try await call(store, "GetItem", #"{"TableName":"Tab","Key":{"id":{"S":"good"}}}"#)
         #expect(item["Item"] != nil)
-        #expect(invalidated.withLockedValue { Set($0) } == ["good"])  // the refused write changed nothing
+        #expect(invalidated.withLockedValue { Set($0) } == ["gate", "good"])  // the refused write changed nothing
         try await store.shutdown()
     }
 
@@ -110,16 +132,15 @@ struct WritePipelineTests {
             #"{"TableName":"Tab","KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"BillingMode":"PROVISIONED","ProvisionedThroughput":{"ReadCapacityUnits":5,"WriteCapacityUnits":4}}"#
         )
         let invalidated = NIOLockedValueBox<[String]>([])
-        let writes = pipeline(store, invalidated: invalidated)
-        let answers = try await withThrowingTaskGroup(of: Int.self) { group in
-            for i in 0..<10 { group.addTask { try await writes.submit(Self.put("k\(i)")).status } }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-        #expect(answers == Array(repeating: 200, count: 10))  // 4 of burst, then 4 a second
+        // the gate's write spends one of 4 units of burst; the 10 behind it meet in one batch,
+        // of which 3 fit and the rest come back unprocessed (4 a second after that)
+        let (writes, answers) = try await submitTogether(
+            (0..<10).map { Self.put("k\($0)") }, store: store, invalidated: invalidated)
+        #expect(answers.map(\.status) == Array(repeating: 200, count: 10))
         #expect(writes.stats.counters.withLockedValue { $0.resubmits } > 0)
-        #expect(invalidated.withLockedValue { Set($0).count } == 10)
+        #expect(invalidated.withLockedValue { Set($0).count } == 11)
         let scan = try await call(store, "Scan", #"{"TableName":"Tab","ConsistentRead":true}"#)
-        #expect(scan["Count"] == .number("10"))
+        #expect(scan["Count"] == .number("11"))
         try await store.shutdown()
     }
 }

@@ -5,6 +5,7 @@ tests need nothing running beforehand: moto_server as the DynamoDB-compatible up
 `dynacache serve` (the binary built by `make test`) in front of it.
 """
 
+import json
 import os
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import zlib
 
 import boto3
 import pytest
@@ -105,8 +107,11 @@ class RedisServer:
             return s.recv(65536)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def redis_server():
+    """One redis-server for the session, for every test (autouse): a proxy started by a test
+    that forgot to ask for it would otherwise fall back to 127.0.0.1:6379, and pass or fail
+    depending on what ran before it."""
     server = RedisServer()
     os.environ["DYNACACHE_REDIS"] = server.url  # every proxy the tests start uses it
     yield server
@@ -160,8 +165,21 @@ def auth_proxy(moto_url):
     svc.stop()
 
 
+def check_crc32(http_response, **_):
+    """DynamoDB signs every answer's body with `x-amz-crc32` (CRC32 of the exact bytes), and
+    SDKs that check it retry or fail on a mismatch. Every answer any test receives is checked:
+    the ones the proxy builds itself (cache hits, L1 hits, errors) must carry a right one."""
+    body = http_response.content
+    header = http_response.headers.get("x-amz-crc32")
+    cache = http_response.headers.get("x-dynacache-cache")
+    if cache is not None:
+        assert header is not None, f"no x-amz-crc32 on a {cache} answer"
+    if header is not None:
+        assert int(header) == zlib.crc32(body), f"x-amz-crc32 {header} != CRC32 of the body ({cache}): {body[:200]!r}"
+
+
 def client(url, service="dynamodb", key="AKIDCLIENT", secret="client-secret-key"):
-    return boto3.client(
+    c = boto3.client(
         service,
         endpoint_url=url,
         region_name="us-east-1",
@@ -169,6 +187,21 @@ def client(url, service="dynamodb", key="AKIDCLIENT", secret="client-secret-key"
         aws_secret_access_key=secret,
         config=NO_RETRIES,
     )
+    if service == "dynamodb":
+        c.meta.events.register("after-call.dynamodb", check_crc32)
+    return c
+
+
+def wait_until(predicate, timeout=20.0, interval=0.05):
+    """Polls `predicate` until it holds or `timeout` seconds pass; tests assert the result.
+    Waiting for a condition with a deadline, not for a fixed time, keeps them true on a
+    loaded machine."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())
 
 
 def reset_moto(moto_url):
@@ -194,6 +227,25 @@ def start_store(data_dir, port=None, env=None, extra_args=()):
                   f"http://127.0.0.1:{port}/", env=env, log_name="store")
     svc.url = f"http://127.0.0.1:{port}"
     svc.port = port
+    return svc
+
+
+def start_misbehaving_upstream(upstream_url):
+    """throttling_upstream.py in front of `upstream_url` (moto_server or `dynacache store`)."""
+    port = free_port()
+    svc = Service([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "throttling_upstream.py"),
+                   str(port), upstream_url], f"http://127.0.0.1:{port}/counts", log_name="misbehaving")
+    svc.url = f"http://127.0.0.1:{port}"
+
+    def post(path, body=b""):
+        urllib.request.urlopen(urllib.request.Request(svc.url + path, data=body, method="POST"), timeout=10).read()
+
+    def counts():
+        return json.loads(urllib.request.urlopen(svc.url + "/counts", timeout=10).read())
+
+    svc.control = lambda **settings: post("/control", json.dumps(settings).encode())
+    svc.release = lambda: post("/release")
+    svc.counts = counts
     return svc
 
 

@@ -19,6 +19,30 @@ def post(url, target, body, headers=None, timeout=30):
     return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
 
 
+class KeepAlive:
+    """One HTTP/1.1 connection that never reconnects behind the test's back (http.client would,
+    silently): a request after the proxy closed it raises instead of passing."""
+
+    def __init__(self, url, timeout=30):
+        host, port = url.replace("http://", "").split(":")
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+        self.conn.connect()
+        self.conn.auto_open = 0
+        self.sock = self.conn.sock
+
+    def post(self, target, body, headers=None):
+        h = {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": target}
+        h.update(headers or {})
+        self.conn.request("POST", "/", body=body, headers=h)
+        resp = self.conn.getresponse()
+        data = resp.read()
+        assert self.conn.sock is self.sock, "the proxy closed the connection"
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+
+    def close(self):
+        self.conn.close()
+
+
 def error_of(data):
     doc = json.loads(data)
     return doc["__type"].split("#")[-1], doc.get("message") or doc.get("Message")

@@ -7,7 +7,7 @@ import zlib
 import pytest
 
 from conftest import client, reset_moto
-from rawhttp import error_of, post, raw_exchange
+from rawhttp import KeepAlive, error_of, raw_exchange
 
 GET = "DynamoDB_20120810.GetItem"
 
@@ -37,15 +37,29 @@ def still_serving(ddb):
     assert ddb.get_item(TableName="T", Key={"id": {"S": "k"}})["Item"]["v"] == {"N": "1"}
 
 
+@pytest.fixture()
+def conn(proxy):
+    """One keep-alive connection: a refused request must not cost the client its connection."""
+    c = KeepAlive(proxy.url, timeout=120)
+    yield c
+    c.close()
+
+
+def serves_on(conn):
+    """The next request on the same connection is answered."""
+    status, _, data = conn.post(GET, b'{"TableName": "T", "Key": {"id": {"S": "k"}}}')
+    assert status == 200 and json.loads(data)["Item"]["v"] == {"N": "1"}, data
+
+
 @pytest.mark.parametrize("body", [
     b"{", b"not json", b"[]", b'"string"', b'{"TableName": "T",}', b"\xff\xfe", b"",
     b'{"TableName": "T", "Key": {"id": {"S": "\\ud800"}}}',
     b"[" * 100000,
 ])
-def test_malformed_json_is_a_serialization_exception(table, proxy, body):
-    status, headers, data = post(proxy.url, GET, body)
+def test_malformed_json_is_a_serialization_exception(table, conn, body):
+    status, headers, data = conn.post(GET, body)
     assert_dynamo_error(status, headers, data, 400, "SerializationException")
-    still_serving(table)
+    serves_on(conn)
 
 
 @pytest.mark.parametrize("body,code", [
@@ -64,37 +78,37 @@ def test_malformed_json_is_a_serialization_exception(table, proxy, body):
     ({"TableName": "T", "Key": {"id": {"NS": ["1", "1.0"]}}}, "ValidationException"),
     ({"TableName": "T", "Key": {"id": {"NULL": False}}}, "ValidationException"),
 ])
-def test_wrong_types_are_refused_before_forwarding(table, proxy, body, code):
-    status, headers, data = post(proxy.url, GET, json.dumps(body).encode())
+def test_wrong_types_are_refused_before_forwarding(table, conn, body, code):
+    status, headers, data = conn.post(GET, json.dumps(body).encode())
     assert_dynamo_error(status, headers, data, 400, code)
-    still_serving(table)
+    serves_on(conn)
 
 
-def test_wrong_types_inside_batch_and_transaction_requests(table, proxy):
+def test_wrong_types_inside_batch_and_transaction_requests(table, conn):
     bad_key = {"id": {"N": "1e999"}}
     for target, body in [
         ("DynamoDB_20120810.BatchGetItem", {"RequestItems": {"T": {"Keys": [bad_key]}}}),
         ("DynamoDB_20120810.BatchWriteItem", {"RequestItems": {"T": [{"DeleteRequest": {"Key": bad_key}}]}}),
         ("DynamoDB_20120810.TransactWriteItems", {"TransactItems": [{"Delete": {"TableName": "T", "Key": bad_key}}]}),
     ]:
-        status, headers, data = post(proxy.url, target, json.dumps(body).encode())
+        status, headers, data = conn.post(target, json.dumps(body).encode())
         assert_dynamo_error(status, headers, data, 400, "ValidationException")
-    still_serving(table)
+    serves_on(conn)
 
 
-def test_unknown_operation(table, proxy):
-    status, headers, data = post(proxy.url, "DynamoDB_20120810.DropEverything", b"{}")
+def test_unknown_operation(table, conn):
+    status, headers, data = conn.post("DynamoDB_20120810.DropEverything", b"{}")
     assert_dynamo_error(status, headers, data, 400, "UnknownOperationException")
-    status, headers, data = post(proxy.url, "DynamoDBStreams_20120810.GetItem", b"{}")
+    status, headers, data = conn.post("DynamoDBStreams_20120810.GetItem", b"{}")
     assert_dynamo_error(status, headers, data, 400, "UnknownOperationException")
-    still_serving(table)
+    serves_on(conn)
 
 
-def test_oversized_body_is_refused_without_losing_the_connection_or_the_proxy(table, proxy):
+def test_oversized_body_is_refused_without_losing_the_connection_or_the_proxy(table, conn):
     big = b'{"TableName": "T", "Key": {"id": {"S": "' + b"x" * (18 * 1024 * 1024) + b'"}}}'
-    status, headers, data = post(proxy.url, GET, big, timeout=120)
+    status, headers, data = conn.post(GET, big)
     assert_dynamo_error(status, headers, data, 413, "RequestEntityTooLargeException")
-    still_serving(table)
+    serves_on(conn)
 
 
 def test_oversized_chunked_body_is_refused(table, proxy):

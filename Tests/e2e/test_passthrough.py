@@ -7,7 +7,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import client, reset_moto
+from conftest import client, reset_moto, start_proxy
 
 MASKED_KEYS = {
     "RequestId", "HTTPHeaders", "RetryAttempts", "CreationDateTime", "ApproximateCreationDateTime",
@@ -173,13 +173,65 @@ def test_every_operation_answers_as_the_upstream_does(moto_url, proxy):
     assert len(direct) == len(through)
 
 
-def test_forwarded_answer_keeps_checksum_and_request_id(moto_url, proxy):
+def test_forwarded_answer_keeps_checksum_and_request_id(tmp_path):
+    """An upstream of our own with a known request id and checksum: the client must get that
+    id (not one the proxy made up) and the body whose CRC32 the header names."""
+    import threading
+    import zlib
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = b'{"TableNames":["FromTheStub"]}'
+
+    class Stub(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-amz-json-1.0")
+            self.send_header("x-amzn-RequestId", "STUBREQUEST0000000000000000000000000000000000000001")
+            self.send_header("x-amz-crc32", str(zlib.crc32(body)))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Stub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    proxy = start_proxy(f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        resp = client(proxy.url).list_tables()  # conftest's client checks the CRC32 of the body
+        assert resp["TableNames"] == ["FromTheStub"]
+        headers = resp["ResponseMetadata"]["HTTPHeaders"]
+        assert headers["x-amz-crc32"] == str(zlib.crc32(body))
+        assert resp["ResponseMetadata"]["RequestId"] == "STUBREQUEST0000000000000000000000000000000000000001"
+    finally:
+        proxy.stop()
+        server.shutdown()
+
+
+def test_cached_answers_carry_their_own_request_ids_and_checksums(moto_url, proxy):
     reset_moto(moto_url)
     ddb = client(proxy.url)
-    resp = ddb.list_tables()
-    headers = resp["ResponseMetadata"]["HTTPHeaders"]
-    assert "x-amz-crc32" in headers
-    assert resp["ResponseMetadata"]["RequestId"] == headers["x-amzn-requestid"]
+    ddb.create_table(TableName="Ids", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    ddb.put_item(TableName="Ids", Item={"id": {"S": "a"}, "v": {"S": "x" * 300}})
+    ids, statuses = set(), []
+    for _ in range(8):
+        r = ddb.get_item(TableName="Ids", Key={"id": {"S": "a"}})
+        headers = r["ResponseMetadata"]["HTTPHeaders"]
+        statuses.append(headers["x-dynacache-cache"])
+        ids.add(r["ResponseMetadata"]["RequestId"])
+        assert "x-amz-crc32" in headers  # and conftest's client checked it against the body's bytes
+    assert "hit" in statuses
+    assert len(ids) == 8 and all(len(i) > 0 for i in ids)  # one id per request, as DynamoDB gives
 
 
 def test_aws_cli_works_through_the_proxy(moto_url, proxy, tmp_path):

@@ -2,24 +2,18 @@
 (throttling_upstream.py in front of moto_server). Clients here never retry themselves."""
 
 import json
-import os
-import sys
 import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Service, client, free_port, reset_moto, start_proxy
+from conftest import client, reset_moto, start_misbehaving_upstream, start_proxy
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 @pytest.fixture(scope="module")
 def flaky(moto_url):
-    port = free_port()
-    svc = Service([sys.executable, os.path.join(HERE, "throttling_upstream.py"), str(port), moto_url],
-                  f"http://127.0.0.1:{port}/counts", log_name="flaky")
-    svc.url = f"http://127.0.0.1:{port}"
+    svc = start_misbehaving_upstream(moto_url)
     yield svc
     svc.stop()
 

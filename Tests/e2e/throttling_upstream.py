@@ -5,8 +5,12 @@ It forwards requests to moto unless told otherwise by POST /control:
                               throttled (ProvisionedThroughputExceededException), as a
                               provisioned table's capacity would throttle them
   {"apply_then_fail": [ops]}  forward these operations, then answer 500 InternalServerError
+  {"hold": [ops]}             keep requests of these operations waiting (not forwarded yet)
+                              until POST /release; tests use it to know, not guess, that
+                              other requests arrive while one is in flight
   {} (empty)                  behave
-GET /counts gives {"forwarded": {op: n}, "throttled": n, "throttledByOp": {op: n}}.
+GET /counts gives {"forwarded": {op: n}, "throttled": n, "throttledByOp": {op: n}, "held": n}
+("held": requests waiting now).
 """
 
 import json
@@ -17,7 +21,8 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 UPSTREAM = sys.argv[2]
-state = {"rate": None, "burst": 0, "tokens": 0.0, "last": 0.0, "apply_then_fail": [], "forwarded": {}, "throttled": 0,
+released = threading.Event()
+state = {"hold": [], "held": 0, "rate": None, "burst": 0, "tokens": 0.0, "last": 0.0, "apply_then_fail": [], "forwarded": {}, "throttled": 0,
          "throttledByOp": {}}
 lock = threading.Lock()
 
@@ -40,7 +45,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         with lock:
             body = json.dumps({"forwarded": state["forwarded"], "throttled": state["throttled"],
-                               "throttledByOp": state["throttledByOp"]}).encode()
+                               "throttledByOp": state["throttledByOp"], "held": state["held"]}).encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -48,17 +53,35 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.path == "/release":
+            with lock:
+                state["hold"] = []
+            released.set()
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if self.path == "/control":
             with lock:
                 control = json.loads(body or b"{}")
                 state.update(rate=control.get("rate"), burst=control.get("burst", 0), tokens=float(control.get("burst", 0)),
                              last=time.monotonic(), apply_then_fail=control.get("apply_then_fail", []),
-                             forwarded={}, throttled=0, throttledByOp={})
+                             forwarded={}, throttled=0, throttledByOp={}, hold=control.get("hold", []))
+                if state["hold"]:
+                    released.clear()
             self.send_response(204)
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
         op = (self.headers.get("X-Amz-Target") or "").split(".")[-1]
+        with lock:
+            hold = op in state["hold"]
+            if hold:
+                state["held"] += 1
+        if hold:
+            released.wait(timeout=60)
+            with lock:
+                state["held"] -= 1
         with lock:
             throttled = False
             if state["rate"] is not None and op:

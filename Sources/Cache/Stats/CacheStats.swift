@@ -11,6 +11,9 @@ public final class CacheStats: Sendable {
         public var bypass = 0
         public var upstreamCalls = 0
         public var fillsDropped = 0
+        /// Misses that waited for another request's upstream read of the same entry (single
+        /// flight) instead of making their own.
+        public var sharedFills = 0
         public var bytes = 0
         /// Read request units DynamoDB would have charged for what the cache answered
         /// (eventually consistent: half a unit per 4 KB, at least half a unit).
@@ -25,6 +28,7 @@ public final class CacheStats: Sendable {
         case bypass
         case upstreamCall
         case fillDropped
+        case sharedFill
     }
 
     let state = NIOLockedValueBox<(tables: [String: [String: Counters]], redisErrors: Int)>(([:], 0))
@@ -50,6 +54,7 @@ public final class CacheStats: Sendable {
             case .bypass: c.bypass += 1
             case .upstreamCall: c.upstreamCalls += 1
             case .fillDropped: c.fillsDropped += 1
+            case .sharedFill: c.sharedFills += 1
             }
             state.tables[table, default: [:]][operation] = c
         }
@@ -113,6 +118,7 @@ public final class CacheStats: Sendable {
                     total.bypass += c.bypass
                     total.upstreamCalls += c.upstreamCalls
                     total.fillsDropped += c.fillsDropped
+                    total.sharedFills += c.sharedFills
                     total.bytes += c.bytes
                     total.readUnitsSaved += c.readUnitsSaved
                     ops[operation] = Self.json(c)
@@ -144,6 +150,7 @@ public final class CacheStats: Sendable {
             "bypass": .number(String(c.bypass)),
             "upstreamCalls": .number(String(c.upstreamCalls)),
             "fillsDropped": .number(String(c.fillsDropped)),
+            "sharedFills": .number(String(c.sharedFills)),
             "bytes": .number(String(c.bytes)),
             "readUnitsSaved": .number(String(c.readUnitsSaved)),
             "hitRatio": .number(ratioText),

@@ -14,7 +14,10 @@ extension RequestModel {
         .string,  // 8 ReturnConsumedCapacity
         .structure(["RequestItems": 10, "ReturnConsumedCapacity": 8]),  // 9 BatchGetItemInput
         .map(11),  // 10 BatchGetRequestMap
-        .structure(["Keys": 12, "AttributesToGet": 14, "ConsistentRead": 6, "ProjectionExpression": 16, "ExpressionAttributeNames": 17]),  // 11 KeysAndAttributes
+        .structure([
+            "Keys": 12, "AttributesToGet": 14, "ConsistentRead": 6, "ProjectionExpression": 16,
+            "ExpressionAttributeNames": 17,
+        ]),  // 11 KeysAndAttributes
         .list(13),  // 12 KeyList
         .map(5),  // 13 Key
         .list(15),  // 14 AttributeNameList
@@ -37,7 +40,13 @@ extension RequestModel {
         .list(32),  // 31 ReplicaList
         .structure(["RegionName": 33]),  // 32 Replica
         .string,  // 33 RegionName
-        .structure(["AttributeDefinitions": 35, "TableName": 27, "KeySchema": 39, "LocalSecondaryIndexes": 42, "GlobalSecondaryIndexes": 49, "BillingMode": 56, "ProvisionedThroughput": 51, "StreamSpecification": 57, "SSESpecification": 60, "Tags": 64, "TableClass": 68, "DeletionProtectionEnabled": 69, "WarmThroughput": 55, "ResourcePolicy": 70, "OnDemandThroughput": 53, "GlobalTableSourceArn": 27, "GlobalTableSettingsReplicationMode": 71]),  // 34 CreateTableInput
+        .structure([
+            "AttributeDefinitions": 35, "TableName": 27, "KeySchema": 39, "LocalSecondaryIndexes": 42,
+            "GlobalSecondaryIndexes": 49, "BillingMode": 56, "ProvisionedThroughput": 51, "StreamSpecification": 57,
+            "SSESpecification": 60, "Tags": 64, "TableClass": 68, "DeletionProtectionEnabled": 69, "WarmThroughput": 55,
+            "ResourcePolicy": 70, "OnDemandThroughput": 53, "GlobalTableSourceArn": 27,
+            "GlobalTableSettingsReplicationMode": 71,
+        ]),  // 34 CreateTableInput
         .list(36),  // 35 AttributeDefinitions
         .structure(["AttributeName": 37, "AttributeType": 38]),  // 36 AttributeDefinition
         .string,  // 37 KeySchemaAttributeName
@@ -53,7 +62,10 @@ extension RequestModel {
         .list(48),  // 47 NonKeyAttributeNameList
         .string,  // 48 NonKeyAttributeName
         .list(50),  // 49 GlobalSecondaryIndexList
-        .structure(["IndexName": 44, "KeySchema": 39, "Projection": 45, "ProvisionedThroughput": 51, "OnDemandThroughput": 53, "WarmThroughput": 55]),  // 50 GlobalSecondaryIndex
+        .structure([
+            "IndexName": 44, "KeySchema": 39, "Projection": 45, "ProvisionedThroughput": 51, "OnDemandThroughput": 53,
+            "WarmThroughput": 55,
+        ]),  // 50 GlobalSecondaryIndex
         .structure(["ReadCapacityUnits": 52, "WriteCapacityUnits": 52]),  // 51 ProvisionedThroughput
         .integer,  // 52 PositiveLongObject
         .structure(["MaxReadRequestUnits": 54, "MaxWriteRequestUnits": 54]),  // 53 OnDemandThroughput
@@ -77,7 +89,11 @@ extension RequestModel {
         .string,  // 71 GlobalTableSettingsReplicationMode
         .structure(["BackupArn": 73]),  // 72 DeleteBackupInput
         .string,  // 73 BackupArn
-        .structure(["TableName": 27, "Key": 13, "Expected": 75, "ConditionalOperator": 80, "ReturnValues": 81, "ReturnConsumedCapacity": 8, "ReturnItemCollectionMetrics": 25, "ConditionExpression": 82, "ExpressionAttributeNames": 17, "ExpressionAttributeValues": 83, "ReturnValuesOnConditionCheckFailure": 7]),  // 74 DeleteItemInput
+        .structure([
+            "TableName": 27, "Key": 13, "Expected": 75, "ConditionalOperator": 80, "ReturnValues": 81,
+            "ReturnConsumedCapacity": 8, "ReturnItemCollectionMetrics": 25, "ConditionExpression": 82,
+            "ExpressionAttributeNames": 17, "ExpressionAttributeValues": 83, "ReturnValuesOnConditionCheckFailure": 7,
+        ]),  // 74 DeleteItemInput
         .map(76),  // 75 ExpectedAttributeMap
         .structure(["Value": 5, "Exists": 77, "ComparisonOperator": 78, "AttributeValueList": 79]),  // 76 ExpectedAttributeValue
         .boolean,  // 77 BooleanObject
@@ -110,14 +126,21 @@ extension RequestModel {
         .string,  // 104 StreamArn
         .structure(["ApproximateCreationDateTimePrecision": 106]),  // 105 EnableKinesisStreamingConfiguration
         .string,  // 106 ApproximateCreationDateTimePrecision
-        .structure(["Statement": 3, "Parameters": 4, "ConsistentRead": 6, "NextToken": 108, "ReturnConsumedCapacity": 8, "Limit": 109, "ReturnValuesOnConditionCheckFailure": 7]),  // 107 ExecuteStatementInput
+        .structure([
+            "Statement": 3, "Parameters": 4, "ConsistentRead": 6, "NextToken": 108, "ReturnConsumedCapacity": 8,
+            "Limit": 109, "ReturnValuesOnConditionCheckFailure": 7,
+        ]),  // 107 ExecuteStatementInput
         .string,  // 108 PartiQLNextToken
         .integer,  // 109 PositiveIntegerObject
         .structure(["TransactStatements": 111, "ClientRequestToken": 113, "ReturnConsumedCapacity": 8]),  // 110 ExecuteTransactionInput
         .list(112),  // 111 ParameterizedStatements
         .structure(["Statement": 3, "Parameters": 4, "ReturnValuesOnConditionCheckFailure": 7]),  // 112 ParameterizedStatement
         .string,  // 113 ClientRequestToken
-        .structure(["TableArn": 27, "ExportTime": 115, "ClientToken": 116, "S3Bucket": 117, "S3BucketOwner": 118, "S3Prefix": 119, "S3SseAlgorithm": 120, "S3SseKmsKeyId": 121, "ExportFormat": 122, "ExportType": 123, "IncrementalExportSpecification": 124]),  // 114 ExportTableToPointInTimeInput
+        .structure([
+            "TableArn": 27, "ExportTime": 115, "ClientToken": 116, "S3Bucket": 117, "S3BucketOwner": 118,
+            "S3Prefix": 119, "S3SseAlgorithm": 120, "S3SseKmsKeyId": 121, "ExportFormat": 122, "ExportType": 123,
+            "IncrementalExportSpecification": 124,
+        ]),  // 114 ExportTableToPointInTimeInput
         .timestamp,  // 115 ExportTime
         .string,  // 116 ClientToken
         .string,  // 117 S3Bucket
@@ -131,9 +154,15 @@ extension RequestModel {
         .timestamp,  // 125 ExportFromTime
         .timestamp,  // 126 ExportToTime
         .string,  // 127 ExportViewType
-        .structure(["TableName": 27, "Key": 13, "AttributesToGet": 14, "ConsistentRead": 6, "ReturnConsumedCapacity": 8, "ProjectionExpression": 16, "ExpressionAttributeNames": 17]),  // 128 GetItemInput
+        .structure([
+            "TableName": 27, "Key": 13, "AttributesToGet": 14, "ConsistentRead": 6, "ReturnConsumedCapacity": 8,
+            "ProjectionExpression": 16, "ExpressionAttributeNames": 17,
+        ]),  // 128 GetItemInput
         .structure(["ResourceArn": 85]),  // 129 GetResourcePolicyInput
-        .structure(["ClientToken": 116, "S3BucketSource": 131, "InputFormat": 132, "InputFormatOptions": 133, "InputCompressionType": 138, "TableCreationParameters": 139]),  // 130 ImportTableInput
+        .structure([
+            "ClientToken": 116, "S3BucketSource": 131, "InputFormat": 132, "InputFormatOptions": 133,
+            "InputCompressionType": 138, "TableCreationParameters": 139,
+        ]),  // 130 ImportTableInput
         .structure(["S3BucketOwner": 118, "S3Bucket": 117, "S3KeyPrefix": 119]),  // 131 S3BucketSource
         .string,  // 132 InputFormat
         .structure(["Csv": 134]),  // 133 InputFormatOptions
@@ -142,8 +171,14 @@ extension RequestModel {
         .list(137),  // 136 CsvHeaderList
         .string,  // 137 CsvHeader
         .string,  // 138 InputCompressionType
-        .structure(["TableName": 30, "AttributeDefinitions": 35, "KeySchema": 39, "BillingMode": 56, "ProvisionedThroughput": 51, "OnDemandThroughput": 53, "SSESpecification": 60, "GlobalSecondaryIndexes": 49]),  // 139 TableCreationParameters
-        .structure(["TableName": 27, "Limit": 141, "TimeRangeLowerBound": 142, "TimeRangeUpperBound": 143, "ExclusiveStartBackupArn": 73, "BackupType": 144]),  // 140 ListBackupsInput
+        .structure([
+            "TableName": 30, "AttributeDefinitions": 35, "KeySchema": 39, "BillingMode": 56,
+            "ProvisionedThroughput": 51, "OnDemandThroughput": 53, "SSESpecification": 60, "GlobalSecondaryIndexes": 49,
+        ]),  // 139 TableCreationParameters
+        .structure([
+            "TableName": 27, "Limit": 141, "TimeRangeLowerBound": 142, "TimeRangeUpperBound": 143,
+            "ExclusiveStartBackupArn": 73, "BackupType": 144,
+        ]),  // 140 ListBackupsInput
         .integer,  // 141 BackupsInputLimit
         .timestamp,  // 142 TimeRangeLowerBound
         .timestamp,  // 143 TimeRangeUpperBound
@@ -161,19 +196,42 @@ extension RequestModel {
         .structure(["ExclusiveStartTableName": 30, "Limit": 156]),  // 155 ListTablesInput
         .integer,  // 156 ListTablesInputLimit
         .structure(["ResourceArn": 85, "NextToken": 146]),  // 157 ListTagsOfResourceInput
-        .structure(["TableName": 27, "Item": 23, "Expected": 75, "ReturnValues": 81, "ReturnConsumedCapacity": 8, "ReturnItemCollectionMetrics": 25, "ConditionalOperator": 80, "ConditionExpression": 82, "ExpressionAttributeNames": 17, "ExpressionAttributeValues": 83, "ReturnValuesOnConditionCheckFailure": 7]),  // 158 PutItemInput
+        .structure([
+            "TableName": 27, "Item": 23, "Expected": 75, "ReturnValues": 81, "ReturnConsumedCapacity": 8,
+            "ReturnItemCollectionMetrics": 25, "ConditionalOperator": 80, "ConditionExpression": 82,
+            "ExpressionAttributeNames": 17, "ExpressionAttributeValues": 83, "ReturnValuesOnConditionCheckFailure": 7,
+        ]),  // 158 PutItemInput
         .structure(["ResourceArn": 85, "Policy": 70, "ExpectedRevisionId": 86, "ConfirmRemoveSelfResourceAccess": 160]),  // 159 PutResourcePolicyInput
         .boolean,  // 160 ConfirmRemoveSelfResourceAccess
-        .structure(["TableName": 27, "IndexName": 44, "Select": 162, "AttributesToGet": 14, "Limit": 109, "ConsistentRead": 6, "KeyConditions": 163, "QueryFilter": 165, "ConditionalOperator": 80, "ScanIndexForward": 77, "ExclusiveStartKey": 13, "ReturnConsumedCapacity": 8, "ProjectionExpression": 16, "FilterExpression": 82, "KeyConditionExpression": 166, "ExpressionAttributeNames": 17, "ExpressionAttributeValues": 83]),  // 161 QueryInput
+        .structure([
+            "TableName": 27, "IndexName": 44, "Select": 162, "AttributesToGet": 14, "Limit": 109, "ConsistentRead": 6,
+            "KeyConditions": 163, "QueryFilter": 165, "ConditionalOperator": 80, "ScanIndexForward": 77,
+            "ExclusiveStartKey": 13, "ReturnConsumedCapacity": 8, "ProjectionExpression": 16, "FilterExpression": 82,
+            "KeyConditionExpression": 166, "ExpressionAttributeNames": 17, "ExpressionAttributeValues": 83,
+        ]),  // 161 QueryInput
         .string,  // 162 Select
         .map(164),  // 163 KeyConditions
         .structure(["AttributeValueList": 79, "ComparisonOperator": 78]),  // 164 Condition
         .map(164),  // 165 FilterConditionMap
         .string,  // 166 KeyExpression
-        .structure(["TargetTableName": 30, "BackupArn": 73, "BillingModeOverride": 56, "GlobalSecondaryIndexOverride": 49, "LocalSecondaryIndexOverride": 42, "ProvisionedThroughputOverride": 51, "OnDemandThroughputOverride": 53, "SSESpecificationOverride": 60]),  // 167 RestoreTableFromBackupInput
-        .structure(["SourceTableArn": 27, "SourceTableName": 30, "TargetTableName": 30, "UseLatestRestorableTime": 77, "RestoreDateTime": 169, "BillingModeOverride": 56, "GlobalSecondaryIndexOverride": 49, "LocalSecondaryIndexOverride": 42, "ProvisionedThroughputOverride": 51, "OnDemandThroughputOverride": 53, "SSESpecificationOverride": 60]),  // 168 RestoreTableToPointInTimeInput
+        .structure([
+            "TargetTableName": 30, "BackupArn": 73, "BillingModeOverride": 56, "GlobalSecondaryIndexOverride": 49,
+            "LocalSecondaryIndexOverride": 42, "ProvisionedThroughputOverride": 51, "OnDemandThroughputOverride": 53,
+            "SSESpecificationOverride": 60,
+        ]),  // 167 RestoreTableFromBackupInput
+        .structure([
+            "SourceTableArn": 27, "SourceTableName": 30, "TargetTableName": 30, "UseLatestRestorableTime": 77,
+            "RestoreDateTime": 169, "BillingModeOverride": 56, "GlobalSecondaryIndexOverride": 49,
+            "LocalSecondaryIndexOverride": 42, "ProvisionedThroughputOverride": 51, "OnDemandThroughputOverride": 53,
+            "SSESpecificationOverride": 60,
+        ]),  // 168 RestoreTableToPointInTimeInput
         .timestamp,  // 169 Date
-        .structure(["TableName": 27, "IndexName": 44, "AttributesToGet": 14, "Limit": 109, "Select": 162, "ScanFilter": 165, "ConditionalOperator": 80, "ExclusiveStartKey": 13, "ReturnConsumedCapacity": 8, "TotalSegments": 171, "Segment": 172, "ProjectionExpression": 16, "FilterExpression": 82, "ExpressionAttributeNames": 17, "ExpressionAttributeValues": 83, "ConsistentRead": 6]),  // 170 ScanInput
+        .structure([
+            "TableName": 27, "IndexName": 44, "AttributesToGet": 14, "Limit": 109, "Select": 162, "ScanFilter": 165,
+            "ConditionalOperator": 80, "ExclusiveStartKey": 13, "ReturnConsumedCapacity": 8, "TotalSegments": 171,
+            "Segment": 172, "ProjectionExpression": 16, "FilterExpression": 82, "ExpressionAttributeNames": 17,
+            "ExpressionAttributeValues": 83, "ConsistentRead": 6,
+        ]),  // 170 ScanInput
         .integer,  // 171 ScanTotalSegments
         .integer,  // 172 ScanSegment
         .structure(["ResourceArn": 85, "Tags": 64]),  // 173 TagResourceInput
@@ -181,20 +239,36 @@ extension RequestModel {
         .list(176),  // 175 TransactGetItemList
         .structure(["Get": 177]),  // 176 TransactGetItem
         .structure(["Key": 13, "TableName": 27, "ProjectionExpression": 16, "ExpressionAttributeNames": 17]),  // 177 Get
-        .structure(["TransactItems": 179, "ReturnConsumedCapacity": 8, "ReturnItemCollectionMetrics": 25, "ClientRequestToken": 113]),  // 178 TransactWriteItemsInput
+        .structure([
+            "TransactItems": 179, "ReturnConsumedCapacity": 8, "ReturnItemCollectionMetrics": 25,
+            "ClientRequestToken": 113,
+        ]),  // 178 TransactWriteItemsInput
         .list(180),  // 179 TransactWriteItemList
         .structure(["ConditionCheck": 181, "Put": 182, "Delete": 183, "Update": 184]),  // 180 TransactWriteItem
-        .structure(["Key": 13, "TableName": 27, "ConditionExpression": 82, "ExpressionAttributeNames": 17, "ExpressionAttributeValues": 83, "ReturnValuesOnConditionCheckFailure": 7]),  // 181 ConditionCheck
-        .structure(["Item": 23, "TableName": 27, "ConditionExpression": 82, "ExpressionAttributeNames": 17, "ExpressionAttributeValues": 83, "ReturnValuesOnConditionCheckFailure": 7]),  // 182 Put
-        .structure(["Key": 13, "TableName": 27, "ConditionExpression": 82, "ExpressionAttributeNames": 17, "ExpressionAttributeValues": 83, "ReturnValuesOnConditionCheckFailure": 7]),  // 183 Delete
-        .structure(["Key": 13, "UpdateExpression": 185, "TableName": 27, "ConditionExpression": 82, "ExpressionAttributeNames": 17, "ExpressionAttributeValues": 83, "ReturnValuesOnConditionCheckFailure": 7]),  // 184 Update
+        .structure([
+            "Key": 13, "TableName": 27, "ConditionExpression": 82, "ExpressionAttributeNames": 17,
+            "ExpressionAttributeValues": 83, "ReturnValuesOnConditionCheckFailure": 7,
+        ]),  // 181 ConditionCheck
+        .structure([
+            "Item": 23, "TableName": 27, "ConditionExpression": 82, "ExpressionAttributeNames": 17,
+            "ExpressionAttributeValues": 83, "ReturnValuesOnConditionCheckFailure": 7,
+        ]),  // 182 Put
+        .structure([
+            "Key": 13, "TableName": 27, "ConditionExpression": 82, "ExpressionAttributeNames": 17,
+            "ExpressionAttributeValues": 83, "ReturnValuesOnConditionCheckFailure": 7,
+        ]),  // 183 Delete
+        .structure([
+            "Key": 13, "UpdateExpression": 185, "TableName": 27, "ConditionExpression": 82,
+            "ExpressionAttributeNames": 17, "ExpressionAttributeValues": 83, "ReturnValuesOnConditionCheckFailure": 7,
+        ]),  // 184 Update
         .string,  // 185 UpdateExpression
         .structure(["ResourceArn": 85, "TagKeys": 187]),  // 186 UntagResourceInput
         .list(66),  // 187 TagKeyList
         .structure(["TableName": 27, "PointInTimeRecoverySpecification": 189]),  // 188 UpdateContinuousBackupsInput
         .structure(["PointInTimeRecoveryEnabled": 77, "RecoveryPeriodInDays": 190]),  // 189 PointInTimeRecoverySpecification
         .integer,  // 190 RecoveryPeriodInDays
-        .structure(["TableName": 27, "IndexName": 44, "ContributorInsightsAction": 192, "ContributorInsightsMode": 193]),  // 191 UpdateContributorInsightsInput
+        .structure(["TableName": 27, "IndexName": 44, "ContributorInsightsAction": 192, "ContributorInsightsMode": 193]
+        ),  // 191 UpdateContributorInsightsInput
         .string,  // 192 ContributorInsightsAction
         .string,  // 193 ContributorInsightsMode
         .structure(["GlobalTableName": 30, "ReplicaUpdates": 195]),  // 194 UpdateGlobalTableInput
@@ -202,8 +276,15 @@ extension RequestModel {
         .structure(["Create": 197, "Delete": 198]),  // 196 ReplicaUpdate
         .structure(["RegionName": 33]),  // 197 CreateReplicaAction
         .structure(["RegionName": 33]),  // 198 DeleteReplicaAction
-        .structure(["GlobalTableName": 30, "GlobalTableBillingMode": 56, "GlobalTableProvisionedWriteCapacityUnits": 52, "GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate": 200, "GlobalTableGlobalSecondaryIndexSettingsUpdate": 207, "ReplicaSettingsUpdate": 209]),  // 199 UpdateGlobalTableSettingsInput
-        .structure(["MinimumUnits": 52, "MaximumUnits": 52, "AutoScalingDisabled": 77, "AutoScalingRoleArn": 201, "ScalingPolicyUpdate": 202]),  // 200 AutoScalingSettingsUpdate
+        .structure([
+            "GlobalTableName": 30, "GlobalTableBillingMode": 56, "GlobalTableProvisionedWriteCapacityUnits": 52,
+            "GlobalTableProvisionedWriteCapacityAutoScalingSettingsUpdate": 200,
+            "GlobalTableGlobalSecondaryIndexSettingsUpdate": 207, "ReplicaSettingsUpdate": 209,
+        ]),  // 199 UpdateGlobalTableSettingsInput
+        .structure([
+            "MinimumUnits": 52, "MaximumUnits": 52, "AutoScalingDisabled": 77, "AutoScalingRoleArn": 201,
+            "ScalingPolicyUpdate": 202,
+        ]),  // 200 AutoScalingSettingsUpdate
         .string,  // 201 AutoScalingRoleArn
         .structure(["PolicyName": 203, "TargetTrackingScalingPolicyConfiguration": 204]),  // 202 AutoScalingPolicyUpdate
         .string,  // 203 AutoScalingPolicyName
@@ -211,42 +292,78 @@ extension RequestModel {
         .integer,  // 205 IntegerObject
         .number,  // 206 DoubleObject
         .list(208),  // 207 GlobalTableGlobalSecondaryIndexSettingsUpdateList
-        .structure(["IndexName": 44, "ProvisionedWriteCapacityUnits": 52, "ProvisionedWriteCapacityAutoScalingSettingsUpdate": 200]),  // 208 GlobalTableGlobalSecondaryIndexSettingsUpdate
+        .structure([
+            "IndexName": 44, "ProvisionedWriteCapacityUnits": 52,
+            "ProvisionedWriteCapacityAutoScalingSettingsUpdate": 200,
+        ]),  // 208 GlobalTableGlobalSecondaryIndexSettingsUpdate
         .list(210),  // 209 ReplicaSettingsUpdateList
-        .structure(["RegionName": 33, "ReplicaProvisionedReadCapacityUnits": 52, "ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate": 200, "ReplicaGlobalSecondaryIndexSettingsUpdate": 211, "ReplicaTableClass": 68]),  // 210 ReplicaSettingsUpdate
+        .structure([
+            "RegionName": 33, "ReplicaProvisionedReadCapacityUnits": 52,
+            "ReplicaProvisionedReadCapacityAutoScalingSettingsUpdate": 200,
+            "ReplicaGlobalSecondaryIndexSettingsUpdate": 211, "ReplicaTableClass": 68,
+        ]),  // 210 ReplicaSettingsUpdate
         .list(212),  // 211 ReplicaGlobalSecondaryIndexSettingsUpdateList
-        .structure(["IndexName": 44, "ProvisionedReadCapacityUnits": 52, "ProvisionedReadCapacityAutoScalingSettingsUpdate": 200]),  // 212 ReplicaGlobalSecondaryIndexSettingsUpdate
-        .structure(["TableName": 27, "Key": 13, "AttributeUpdates": 214, "Expected": 75, "ConditionalOperator": 80, "ReturnValues": 81, "ReturnConsumedCapacity": 8, "ReturnItemCollectionMetrics": 25, "UpdateExpression": 185, "ConditionExpression": 82, "ExpressionAttributeNames": 17, "ExpressionAttributeValues": 83, "ReturnValuesOnConditionCheckFailure": 7]),  // 213 UpdateItemInput
+        .structure([
+            "IndexName": 44, "ProvisionedReadCapacityUnits": 52,
+            "ProvisionedReadCapacityAutoScalingSettingsUpdate": 200,
+        ]),  // 212 ReplicaGlobalSecondaryIndexSettingsUpdate
+        .structure([
+            "TableName": 27, "Key": 13, "AttributeUpdates": 214, "Expected": 75, "ConditionalOperator": 80,
+            "ReturnValues": 81, "ReturnConsumedCapacity": 8, "ReturnItemCollectionMetrics": 25, "UpdateExpression": 185,
+            "ConditionExpression": 82, "ExpressionAttributeNames": 17, "ExpressionAttributeValues": 83,
+            "ReturnValuesOnConditionCheckFailure": 7,
+        ]),  // 213 UpdateItemInput
         .map(215),  // 214 AttributeUpdates
         .structure(["Value": 5, "Action": 216]),  // 215 AttributeValueUpdate
         .string,  // 216 AttributeAction
         .structure(["TableName": 27, "StreamArn": 104, "UpdateKinesisStreamingConfiguration": 218]),  // 217 UpdateKinesisStreamingDestinationInput
         .structure(["ApproximateCreationDateTimePrecision": 106]),  // 218 UpdateKinesisStreamingConfiguration
-        .structure(["AttributeDefinitions": 35, "TableName": 27, "BillingMode": 56, "ProvisionedThroughput": 51, "GlobalSecondaryIndexUpdates": 220, "StreamSpecification": 57, "SSESpecification": 60, "ReplicaUpdates": 225, "TableClass": 68, "DeletionProtectionEnabled": 69, "MultiRegionConsistency": 234, "GlobalTableWitnessUpdates": 235, "OnDemandThroughput": 53, "WarmThroughput": 55, "GlobalTableSettingsReplicationMode": 71]),  // 219 UpdateTableInput
+        .structure([
+            "AttributeDefinitions": 35, "TableName": 27, "BillingMode": 56, "ProvisionedThroughput": 51,
+            "GlobalSecondaryIndexUpdates": 220, "StreamSpecification": 57, "SSESpecification": 60,
+            "ReplicaUpdates": 225, "TableClass": 68, "DeletionProtectionEnabled": 69, "MultiRegionConsistency": 234,
+            "GlobalTableWitnessUpdates": 235, "OnDemandThroughput": 53, "WarmThroughput": 55,
+            "GlobalTableSettingsReplicationMode": 71,
+        ]),  // 219 UpdateTableInput
         .list(221),  // 220 GlobalSecondaryIndexUpdateList
         .structure(["Update": 222, "Create": 223, "Delete": 224]),  // 221 GlobalSecondaryIndexUpdate
         .structure(["IndexName": 44, "ProvisionedThroughput": 51, "OnDemandThroughput": 53, "WarmThroughput": 55]),  // 222 UpdateGlobalSecondaryIndexAction
-        .structure(["IndexName": 44, "KeySchema": 39, "Projection": 45, "ProvisionedThroughput": 51, "OnDemandThroughput": 53, "WarmThroughput": 55]),  // 223 CreateGlobalSecondaryIndexAction
+        .structure([
+            "IndexName": 44, "KeySchema": 39, "Projection": 45, "ProvisionedThroughput": 51, "OnDemandThroughput": 53,
+            "WarmThroughput": 55,
+        ]),  // 223 CreateGlobalSecondaryIndexAction
         .structure(["IndexName": 44]),  // 224 DeleteGlobalSecondaryIndexAction
         .list(226),  // 225 ReplicationGroupUpdateList
         .structure(["Create": 227, "Update": 232, "Delete": 233]),  // 226 ReplicationGroupUpdate
-        .structure(["RegionName": 33, "KMSMasterKeyId": 63, "ProvisionedThroughputOverride": 228, "OnDemandThroughputOverride": 229, "GlobalSecondaryIndexes": 230, "TableClassOverride": 68]),  // 227 CreateReplicationGroupMemberAction
+        .structure([
+            "RegionName": 33, "KMSMasterKeyId": 63, "ProvisionedThroughputOverride": 228,
+            "OnDemandThroughputOverride": 229, "GlobalSecondaryIndexes": 230, "TableClassOverride": 68,
+        ]),  // 227 CreateReplicationGroupMemberAction
         .structure(["ReadCapacityUnits": 52]),  // 228 ProvisionedThroughputOverride
         .structure(["MaxReadRequestUnits": 54]),  // 229 OnDemandThroughputOverride
         .list(231),  // 230 ReplicaGlobalSecondaryIndexList
         .structure(["IndexName": 44, "ProvisionedThroughputOverride": 228, "OnDemandThroughputOverride": 229]),  // 231 ReplicaGlobalSecondaryIndex
-        .structure(["RegionName": 33, "KMSMasterKeyId": 63, "ProvisionedThroughputOverride": 228, "OnDemandThroughputOverride": 229, "GlobalSecondaryIndexes": 230, "TableClassOverride": 68]),  // 232 UpdateReplicationGroupMemberAction
+        .structure([
+            "RegionName": 33, "KMSMasterKeyId": 63, "ProvisionedThroughputOverride": 228,
+            "OnDemandThroughputOverride": 229, "GlobalSecondaryIndexes": 230, "TableClassOverride": 68,
+        ]),  // 232 UpdateReplicationGroupMemberAction
         .structure(["RegionName": 33]),  // 233 DeleteReplicationGroupMemberAction
         .string,  // 234 MultiRegionConsistency
         .list(236),  // 235 GlobalTableWitnessGroupUpdateList
         .structure(["Create": 237, "Delete": 238]),  // 236 GlobalTableWitnessGroupUpdate
         .structure(["RegionName": 33]),  // 237 CreateGlobalTableWitnessGroupMemberAction
         .structure(["RegionName": 33]),  // 238 DeleteGlobalTableWitnessGroupMemberAction
-        .structure(["GlobalSecondaryIndexUpdates": 240, "TableName": 27, "ProvisionedWriteCapacityAutoScalingUpdate": 200, "ReplicaUpdates": 242]),  // 239 UpdateTableReplicaAutoScalingInput
+        .structure([
+            "GlobalSecondaryIndexUpdates": 240, "TableName": 27, "ProvisionedWriteCapacityAutoScalingUpdate": 200,
+            "ReplicaUpdates": 242,
+        ]),  // 239 UpdateTableReplicaAutoScalingInput
         .list(241),  // 240 GlobalSecondaryIndexAutoScalingUpdateList
         .structure(["IndexName": 44, "ProvisionedWriteCapacityAutoScalingUpdate": 200]),  // 241 GlobalSecondaryIndexAutoScalingUpdate
         .list(243),  // 242 ReplicaAutoScalingUpdateList
-        .structure(["RegionName": 33, "ReplicaGlobalSecondaryIndexUpdates": 244, "ReplicaProvisionedReadCapacityAutoScalingUpdate": 200]),  // 243 ReplicaAutoScalingUpdate
+        .structure([
+            "RegionName": 33, "ReplicaGlobalSecondaryIndexUpdates": 244,
+            "ReplicaProvisionedReadCapacityAutoScalingUpdate": 200,
+        ]),  // 243 ReplicaAutoScalingUpdate
         .list(245),  // 244 ReplicaGlobalSecondaryIndexAutoScalingUpdateList
         .structure(["IndexName": 44, "ProvisionedReadCapacityAutoScalingUpdate": 200]),  // 245 ReplicaGlobalSecondaryIndexAutoScalingUpdate
         .structure(["TableName": 27, "TimeToLiveSpecification": 247]),  // 246 UpdateTimeToLiveInput

@@ -2,8 +2,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// A small pool of pipelined Redis connections, one or more per event loop, reconnecting with
-/// backoff. When no connection is up, commands fail at once with `.notConnected`: callers treat
+/// A small pool of pipelined Redis connections, one or more per event loop, each kept up by a
+/// `RedisReconnector` (connect, handshake, use, back off). When no connection is up, commands fail at once with `.notConnected`: callers treat
 /// Redis as a cache that may be absent, never as a reason to fail a request.
 public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
@@ -19,7 +19,7 @@ public final class RedisClient: Sendable {
         var next = 0
         var runID: String?
         var scriptSHAs: [RedisScript: String] = [:]
-        var closed = false
+        var reconnectors: [RedisReconnector<RedisConnection>] = []
         var reconnects = 0
     }
 
@@ -39,8 +39,9 @@ public final class RedisClient: Sendable {
     /// Starts connecting every slot in the background.
     public func start() {
         for slot in 0..<max(1, configuration.poolSize) {
-            let loop = group.next()
-            Task { await self.maintain(slot: slot, on: loop) }
+            let reconnector = makeReconnector(slot: slot, on: group.next())
+            state.withLockedValue { $0.reconnectors.append(reconnector) }
+            Task { await reconnector.run() }
         }
     }
 
@@ -54,39 +55,35 @@ public final class RedisClient: Sendable {
         return isConnected
     }
 
-    /// Keeps one slot connected: connect, wait for the connection to close, reconnect with
-    /// exponential backoff (50 ms doubling to 2 s).
-    func maintain(slot: Int, on loop: any EventLoop) async {
-        var delay = 0.05
-        while !state.withLockedValue({ $0.closed }) {
-            do {
-                let connection = try await RedisConnection.connect(configuration, on: loop)
-                let info = try await connection.send(["INFO", "server"])
-                let runID = Self.runID(fromInfo: info.string ?? "")
-                let closedWhileConnecting = state.withLockedValue { state -> Bool in
-                    if state.closed { return true }
-                    state.connections[slot] = connection
-                    state.runID = runID
-                    state.reconnects += 1
-                    return false
-                }
-                if closedWhileConnecting {
-                    await connection.close()
-                    return
-                }
-                onConnectHandler.withLockedValue { $0 }(runID)
-                delay = 0.05
-                try? await connection.channel.closeFuture.get()
-                state.withLockedValue { state in
-                    if state.connections[slot] === connection { state.connections[slot] = nil }
-                }
-                onDisconnectHandler.withLockedValue { $0 }()
-            } catch {
-                onDisconnectHandler.withLockedValue { $0 }()
-                try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
-                delay = min(delay * 2, 2.0)
-            }
-        }
+    /// One slot's connection lifecycle (RedisConnectionStateMachine): the handshake reads the
+    /// server's run id and tells `onConnect` before the connection joins the pool, so a restarted
+    /// Redis is known to be untrusted before any command can reach it.
+    func makeReconnector(slot: Int, on loop: any EventLoop) -> RedisReconnector<RedisConnection> {
+        let configuration = self.configuration
+        return RedisReconnector(
+            .init(
+                connect: { try await RedisConnection.connect(configuration, on: loop) },
+                handshake: { [state, onConnectHandler] connection in
+                    let info = try await connection.send(["INFO", "server"])
+                    let runID = Self.runID(fromInfo: info.string ?? "")
+                    state.withLockedValue { $0.runID = runID }
+                    onConnectHandler.withLockedValue { $0 }(runID)
+                },
+                ready: { [state] connection in
+                    state.withLockedValue { state in
+                        state.connections[slot] = connection
+                        state.reconnects += 1
+                    }
+                },
+                closed: { connection in try? await connection.channel.closeFuture.get() },
+                retire: { [state] connection in
+                    state.withLockedValue { state in
+                        if state.connections[slot] === connection { state.connections[slot] = nil }
+                    }
+                },
+                lost: { [onDisconnectHandler] in onDisconnectHandler.withLockedValue { $0 }() },
+                close: { connection in await connection.close() }
+            ))
     }
 
     static func runID(fromInfo info: String) -> String {
@@ -158,10 +155,7 @@ public final class RedisClient: Sendable {
     }
 
     public func shutdown() async {
-        let connections = state.withLockedValue { state -> [RedisConnection] in
-            state.closed = true
-            return state.connections.compactMap { $0 }
-        }
-        for connection in connections { await connection.close() }
+        let reconnectors = state.withLockedValue { $0.reconnectors }
+        for reconnector in reconnectors { await reconnector.shutdown() }
     }
 }

@@ -4,7 +4,7 @@ import NIOPosix
 
 /// Pub/sub on a connection of its own (a subscribed RESP2 connection can run nothing else):
 /// subscribes to channels and hands every message to `onMessage`, reconnecting and
-/// resubscribing with backoff when the connection drops. The L1 tier of every proxy instance
+/// resubscribing with backoff (RedisReconnector) when the connection drops. The L1 tier of every proxy instance
 /// listens here for the invalidations the others publish.
 public final class RedisSubscriber: Sendable {
     public let configuration: RedisConfiguration
@@ -14,7 +14,11 @@ public final class RedisSubscriber: Sendable {
     /// Told true once every channel is subscribed, false when the connection drops: messages
     /// published in between are lost, which listeners must assume.
     let onSubscriptionChange: @Sendable (_ subscribed: Bool) -> Void
-    let state = NIOLockedValueBox<(channel: (any Channel)?, closed: Bool, subscribed: Bool)>((nil, false, false))
+    struct SubscriberState: Sendable {
+        var subscribed = false
+    }
+    let state: NIOLockedValueBox<SubscriberState>
+    let reconnector: RedisReconnector<any Channel>
 
     public init(
         configuration: RedisConfiguration,
@@ -28,68 +32,75 @@ public final class RedisSubscriber: Sendable {
         self.channels = channels
         self.group = group
         self.onMessage = onMessage
+        let state = NIOLockedValueBox(SubscriberState())
+        self.state = state
+        self.reconnector = Self.makeReconnector(
+            configuration: configuration, channels: channels, group: group, state: state,
+            onSubscriptionChange: onSubscriptionChange, onMessage: onMessage)
     }
 
     public var isSubscribed: Bool { state.withLockedValue { $0.subscribed } }
 
     public func start() {
-        Task { await maintain() }
+        Task { await reconnector.run() }
     }
 
-    func maintain() async {
-        var delay = 0.05
-        while !state.withLockedValue({ $0.closed }) {
-            do {
-                let expected = channels.count
-                let confirmed = NIOLockedValueBox(0)
-                let onSubscribed: @Sendable () -> Void = { [state, onSubscriptionChange] in
-                    let all = confirmed.withLockedValue { count in
-                        count += 1
-                        return count == expected
-                    }
-                    guard all else { return }
-                    state.withLockedValue { $0.subscribed = true }
-                    onSubscriptionChange(true)
-                }
-                let channel = try await ClientBootstrap(group: group.next())
-                    .connectTimeout(.milliseconds(configuration.connectTimeoutMilliseconds))
-                    .channelInitializer { [onMessage] channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(
-                                SubscriberHandler(onMessage: onMessage, onSubscribed: onSubscribed))
+    /// The subscriber's connection lifecycle (RedisConnectionStateMachine): connected, then
+    /// AUTH and SUBSCRIBE; subscribed once every channel is confirmed; on loss, listeners are
+    /// told (messages published meanwhile are lost) and it reconnects.
+    static func makeReconnector(
+        configuration: RedisConfiguration, channels: [String], group: any EventLoopGroup,
+        state: NIOLockedValueBox<SubscriberState>,
+        onSubscriptionChange: @escaping @Sendable (Bool) -> Void,
+        onMessage: @escaping @Sendable (String, [UInt8]) -> Void
+    ) -> RedisReconnector<any Channel> {
+        RedisReconnector(
+            .init(
+                connect: {
+                    let confirmed = NIOLockedValueBox(0)
+                    let onSubscribed: @Sendable () -> Void = {
+                        let all = confirmed.withLockedValue { count in
+                            count += 1
+                            return count == channels.count
                         }
+                        guard all else { return }
+                        state.withLockedValue { $0.subscribed = true }
+                        onSubscriptionChange(true)
                     }
-                    .connect(host: configuration.host, port: configuration.port).get()
-                state.withLockedValue { $0.channel = channel }
-                var buffer = channel.allocator.buffer(capacity: 64)
-                if let password = configuration.password {
-                    RESPEncoder.encode([Array("AUTH".utf8), Array(password.utf8)], into: &buffer)
-                }
-                RESPEncoder.encode([Array("SUBSCRIBE".utf8)] + channels.map { Array($0.utf8) }, into: &buffer)
-                try await channel.writeAndFlush(buffer)
-                delay = 0.05
-                try? await channel.closeFuture.get()
-                let was = state.withLockedValue { state in
-                    defer {
-                        state.channel = nil
-                        state.subscribed = false
+                    return try await ClientBootstrap(group: group.next())
+                        .connectTimeout(.milliseconds(configuration.connectTimeoutMilliseconds))
+                        .channelInitializer { channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                try channel.pipeline.syncOperations.addHandler(
+                                    SubscriberHandler(onMessage: onMessage, onSubscribed: onSubscribed))
+                            }
+                        }
+                        .connect(host: configuration.host, port: configuration.port).get()
+                },
+                handshake: { channel in
+                    var buffer = channel.allocator.buffer(capacity: 64)
+                    if let password = configuration.password {
+                        RESPEncoder.encode([Array("AUTH".utf8), Array(password.utf8)], into: &buffer)
                     }
-                    return state.subscribed
-                }
-                if was { onSubscriptionChange(false) }
-            } catch {
-                try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
-                delay = min(delay * 2, 2.0)
-            }
-        }
+                    RESPEncoder.encode([Array("SUBSCRIBE".utf8)] + channels.map { Array($0.utf8) }, into: &buffer)
+                    try await channel.writeAndFlush(buffer)
+                },
+                ready: { _ in },
+                closed: { channel in try? await channel.closeFuture.get() },
+                retire: { _ in },
+                lost: {
+                    let was = state.withLockedValue { state in
+                        defer { state.subscribed = false }
+                        return state.subscribed
+                    }
+                    if was { onSubscriptionChange(false) }
+                },
+                close: { channel in try? await channel.close() }
+            ))
     }
 
     public func shutdown() async {
-        let channel = state.withLockedValue { state -> (any Channel)? in
-            state.closed = true
-            return state.channel
-        }
-        try? await channel?.close()
+        await reconnector.shutdown()
     }
 }
 

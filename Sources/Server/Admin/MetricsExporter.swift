@@ -35,7 +35,8 @@ public final class MetricsExporter: Sendable {
         ).recordNanoseconds(nanoseconds)
     }
 
-    /// Brings a counter series up to a cumulative value.
+    /// Brings a counter series up to a cumulative value. A series is exported from zero, before
+    /// its first event, so alerts on `rate()` and dashboards find it (Prometheus's advice).
     func counter(_ name: String, _ labels: [(String, String)], _ value: Double?) {
         guard let value else { return }
         let id = name + labels.map { "|\($0.0)=\($0.1)" }.joined()
@@ -44,7 +45,8 @@ public final class MetricsExporter: Sendable {
             if delta > 0 { last[id] = value }
             return delta
         }
-        if delta > 0 { registry.makeCounter(name: name, labels: labels).increment(by: delta) }
+        let counter = registry.makeCounter(name: name, labels: labels)
+        if delta > 0 { counter.increment(by: delta) }
     }
 
     func gauge(_ name: String, _ labels: [(String, String)], _ value: Double?) {

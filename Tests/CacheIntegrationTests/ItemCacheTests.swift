@@ -100,9 +100,13 @@ struct ItemCacheTests {
         for _ in 0..<5 { #expect(try await read(cache, table) == ("v1", .stale)) }
         await table.waitUntilArrived(1)
         table.release()
-        try await Task.sleep(nanoseconds: 50_000_000)
+        // the refresh stores v2 in the background: wait for it, with a deadline
+        #expect(
+            await eventually {
+                guard let answer = try? await read(cache, table) else { return false }
+                return answer == ("v2", .hit)
+            })
         #expect(table.calls == 2)
-        #expect(try await read(cache, table) == ("v2", .hit))
         // Stale if error: past the fresh window, the store fails, the old value is served.
         clock.advance(2_500)
         table.fail(true)
@@ -195,7 +199,7 @@ struct ItemCacheTests {
         let first = Task { try await read(cache, table) }
         await table.waitUntilArrived(1)
         let joined = Task { try await read(cache, table) }
-        try await Task.sleep(nanoseconds: 50_000_000)
+        #expect(await eventually { cache.stats.counters(table: "T", operation: "GetItem").sharedFills == 1 })
         #expect(table.calls == 1)  // the second read joined the flight
         table.set("new")
         await cache.invalidate(table: "T", keys: [Self.key])
@@ -242,8 +246,8 @@ struct ItemCacheTests {
         table.set("new")
         await cache.invalidate(table: "T", keys: [Self.key])  // lost: Redis is down
         try server.start()  // comes back with the old entry from its append-only file
+        // the new run id is known before the connection can be used (RedisReconnector's handshake)
         #expect(await redis.waitUntilConnected(timeoutSeconds: 10))
-        try await Task.sleep(nanoseconds: 100_000_000)
         #expect(try await read(cache, table) == ("new", .miss))
     }
 
