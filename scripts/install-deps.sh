@@ -17,10 +17,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 PYTHON=${PYTHON:-python3}
-pip_pins=("boto3==1.43.11" "botocore==1.43.11" "awscli==1.45.11" "moto[server]==5.2.1" "pytest==9.0.3" "hypothesis==6.155.2")
+pip_pins=("boto3==1.43.11" "botocore==1.43.11" "awscli==1.45.11" "moto[server]==5.2.1" "pytest==9.0.3" "hypothesis==6.155.2" "pytest-timeout==2.4.0")
 if ! "$PYTHON" - <<'PY' >/dev/null 2>&1
 import importlib.metadata as m
-want = {"boto3": "1.43.11", "botocore": "1.43.11", "awscli": "1.45.11", "moto": "5.2.1", "pytest": "9.0.3", "hypothesis": "6.155.2", "flask": None, "flask-cors": None}
+want = {"boto3": "1.43.11", "botocore": "1.43.11", "awscli": "1.45.11", "moto": "5.2.1", "pytest": "9.0.3", "hypothesis": "6.155.2", "pytest-timeout": "2.4.0", "flask": None, "flask-cors": None}
 for name, version in want.items():
     have = m.version(name)
     assert version is None or have == version, name

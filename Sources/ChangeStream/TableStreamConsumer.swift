@@ -41,38 +41,52 @@ final class TableStreamConsumer: Sendable {
         var iterators: [String: String] = [:]
         var checkpoints: [String: String] = [:]
         var lastDescribe = Date.distantPast
-        var idleDelay: Double
     }
 
-    /// Reads until `keepGoing` says stop (the lease was lost, or the proxy is stopping).
+    /// Reads until `keepGoing` says stop (the lease was lost, or the proxy is stopping),
+    /// performing what the `StateMachine` asks.
     func run(keepGoing: @Sendable () -> Bool) async {
+        var machine = StateMachine(settings: settings)
         var reading: Reading?
+        var action = machine.start()
         while keepGoing() && !Task.isCancelled {
             do {
-                guard let arn = try await latestStream() else {
-                    // No stream (or no table): cached only under the stale-time policy. A stream
-                    // that was being read and is gone leaves nothing to trust.
-                    stats.update(table) { $0.state = "noStream" }
-                    if reading != nil { await drop() }
+                switch action {
+                case .describeTable(let delay):
+                    if delay > 0 {
+                        stats.update(table) { $0.pollIntervalMilliseconds = delay }
+                        try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000))
+                    }
+                    action = machine.described(latestStream: try await latestStream())
+                case .startReading(let arn):
+                    let started = try await start(arn)
+                    reading = started
+                    action = machine.started(resumed: !started.checkpoints.isEmpty)
+                case .readShards:
+                    guard var current = reading else {
+                        preconditionFailure("stream consumer reading shards before it started")
+                    }
+                    let progressed = try await step(&current)
+                    reading = current
+                    action = machine.shardsRead(progressed: progressed)
+                case .dropCache(let delay):
                     reading = nil
-                    try await Task.sleep(nanoseconds: 2_000_000_000)
-                    continue
-                }
-                if reading?.arn != arn { reading = try await start(arn) }
-                let progressed = try await step(&reading!)
-                if !progressed {
-                    let delay = reading!.idleDelay
-                    stats.update(table) { $0.pollIntervalMilliseconds = delay }
-                    try await Task.sleep(nanoseconds: UInt64(delay * 1_000_000))
-                    reading!.idleDelay = min(delay * 2, settings.idlePollMaxMilliseconds)
-                } else {
-                    reading!.idleDelay = settings.idlePollMinMilliseconds
+                    await drop()
+                    action = .describeTable(afterMilliseconds: delay)
+                case .dropCacheThenReadShards:
+                    await drop()
+                    action = .readShards
                 }
             } catch is StreamGone {
-                await drop()
-                reading = nil
+                action = machine.streamGone()
             } catch {
-                try? await Task.sleep(nanoseconds: 500_000_000)
+                action = machine.failed()
+            }
+            let name = machine.name
+            let arn = reading?.arn
+            stats.update(table) {
+                $0.state = name
+                if let arn { $0.streamArn = arn }
             }
         }
     }
@@ -98,22 +112,19 @@ final class TableStreamConsumer: Sendable {
         return description["LatestStreamArn"]?.stringValue
     }
 
+    /// Loads the stream's checkpoints and lists its shards. Without checkpoints (a first start,
+    /// or lost ones) every open shard starts at LATEST, and the state machine then drops the
+    /// table's cached entries: anything cached before is gone, anything after is covered.
     func start(_ arn: String) async throws -> Reading {
-        var reading = Reading(arn: arn, idleDelay: settings.idlePollMinMilliseconds)
+        var reading = Reading(arn: arn)
         reading.checkpoints = (try? await checkpoints.load(arn)) ?? [:]
         try await describe(&reading, initial: true)
         if reading.checkpoints.isEmpty {
-            // First start (or lost checkpoints): from now on, then forget what was cached before.
             for id in reading.lineage.order {
                 if reading.lineage.readable.contains(id), let iterator = try await iterator(arn, id, "LATEST") {
                     reading.iterators[id] = iterator
                 }
             }
-            await drop()
-        }
-        stats.update(table) {
-            $0.state = "reading"
-            $0.streamArn = arn
         }
         return reading
     }
