@@ -15,6 +15,13 @@ struct Store: AsyncParsableCommand, AsyncEntryPoint {
     @Option(help: "Directory of the store's SQLite file.")
     var data: String = "./data"
 
+    @Option(
+        help: """
+            Client authentication: none or sigv4 (keys from DYNACACHE_AUTH_KEYS, ID:SECRET,...), as for \
+            `serve`: a shared development store checks signatures as DynamoDB does.
+            """)
+    var auth: String?
+
     @Flag(name: .customLong("allow-unauthenticated"), help: "Allow listening on a non-loopback address.")
     var allowUnauthenticated = false
 
@@ -47,7 +54,9 @@ struct Store: AsyncParsableCommand, AsyncEntryPoint {
                 $0.key.hasPrefix("DYNACACHE_STREAM_") || $0.key.hasPrefix("DYNACACHE_TTL_")
                     || $0.key == "DYNACACHE_CAPACITY_BURST_S"
                     || $0.key == "DYNACACHE_LATENCY" || $0.key == "DYNACACHE_REPLICA_LAG_MS"
+                    || $0.key == "DYNACACHE_AUTH_MODE" || $0.key == "DYNACACHE_AUTH_KEYS"
             })
+        if let auth { try settings.apply(environment: ["DYNACACHE_AUTH_MODE": auth]) }
         if let latency { try settings.apply(environment: ["DYNACACHE_LATENCY": latency]) }
         if let replicaLag { try settings.apply(environment: ["DYNACACHE_REPLICA_LAG_MS": replicaLag]) }
         // The store answers as DynamoDB would, throttles included: retrying is its clients' job.

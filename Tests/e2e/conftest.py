@@ -75,13 +75,18 @@ class Service:
 class RedisServer:
     """A throwaway redis-server on a free loopback port."""
 
-    def __init__(self, port=None):
+    def __init__(self, port=None, persistent_dir=None):
+        """`persistent_dir`: keep data in an append-only file there (fsynced on every write),
+        so a restart brings back what was stored, as a production Redis with AOF does."""
         self.port = port or free_port()
+        self.persistent_dir = persistent_dir
         self.start()
 
     def start(self):
+        persistence = ["--appendonly", "no"] if self.persistent_dir is None else \
+            ["--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.persistent_dir)]
         self.proc = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-                                      "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                      *persistence], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 10
         while time.time() < deadline:
             try:

@@ -127,3 +127,46 @@ def test_refuses_unauthenticated_public_listener(moto_url):
                          capture_output=True, text=True, timeout=30)
     assert out.returncode != 0
     assert "without client authentication" in out.stderr + out.stdout
+
+
+GET = "DynamoDB_20120810.GetItem"
+
+
+@pytest.fixture()
+def cached_key(moto_url, auth_proxy):
+    """A key the auth proxy answers from the cache (its event-loop hit path): refusals below
+    must come from the signature check, not from a miss that happened to go upstream."""
+    reset_moto(moto_url)
+    ddb = client(auth_proxy.url)
+    ddb.create_table(TableName="Hits", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    ddb.put_item(TableName="Hits", Item={"id": {"S": "hot"}, "secret": {"S": "only for signed clients"}})
+    from conftest import wait_until
+    assert wait_until(lambda: ddb.get_item(TableName="Hits", Key={"id": {"S": "hot"}})
+                      ["ResponseMetadata"]["HTTPHeaders"]["x-dynacache-cache"] == "hit")
+    return json.dumps({"TableName": "Hits", "Key": {"id": {"S": "hot"}}}).encode()
+
+
+def refused(url, body, headers, code):
+    status, response_headers, data = post(url, GET, body, headers=headers)
+    assert status == 400 and error_of(data)[0] == code, data
+    assert b"only for signed clients" not in data
+    assert "x-dynacache-cache" not in response_headers  # the cache was not consulted
+    assert int(response_headers["x-amz-crc32"]) == zlib.crc32(data)
+
+
+def test_cache_hits_need_a_valid_signature_too(auth_proxy, cached_key):
+    # the same request, signed right, is a hit
+    status, headers, data = post(auth_proxy.url, GET, cached_key, headers=signed_headers(auth_proxy.url, GET, cached_key))
+    assert status == 200 and headers["x-dynacache-cache"] == "hit" and b"only for signed clients" in data
+    refused(auth_proxy.url, cached_key, {}, "MissingAuthenticationTokenException")
+    refused(auth_proxy.url, cached_key, signed_headers(auth_proxy.url, GET, cached_key, secret="wrong"),
+            "InvalidSignatureException")
+    refused(auth_proxy.url, cached_key, signed_headers(auth_proxy.url, GET, cached_key, key="AKIDSTRANGER"),
+            "UnrecognizedClientException")
+    when = datetime.datetime.utcnow() - datetime.timedelta(minutes=20)
+    refused(auth_proxy.url, cached_key, signed_headers(auth_proxy.url, GET, cached_key, when=when),
+            "InvalidSignatureException")
+    # a signature for another key's request does not open this one
+    other = json.dumps({"TableName": "Hits", "Key": {"id": {"S": "cold"}}}).encode()
+    refused(auth_proxy.url, cached_key, signed_headers(auth_proxy.url, GET, other), "InvalidSignatureException")

@@ -226,3 +226,38 @@ def test_concurrent_misses_joined_into_batches_answer_as_their_own_reads(tmp_pat
     finally:
         proxy.stop()
         store.stop()
+
+
+def test_a_redis_that_kept_its_data_over_a_restart_serves_nothing_older_than_the_writes_it_missed(tmp_path):
+    """Redis with an append-only file comes back with every entry it held, including ones that
+    writes made while it was down should have invalidated. The proxy learns of the restart
+    (a new run id) before it uses the new connection, and trusts none of them."""
+    from conftest import wait_until
+    (tmp_path / "redis").mkdir()
+    redis = RedisServer(persistent_dir=tmp_path / "redis")
+    proxy = start_proxy("embedded", ["--data", str(tmp_path / "data"), "--redis", redis.url],
+                        config="cache:\n  default:\n    staleTime: 600000\n    tombstone: 0\n")
+    try:
+        ddb = client(proxy.url)
+        ddb.create_table(TableName="Users", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                                      {"AttributeName": "sk", "KeyType": "RANGE"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                               {"AttributeName": "sk", "AttributeType": "N"}],
+                         BillingMode="PAY_PER_REQUEST")
+        ddb.put_item(TableName="Users", Item={"pk": {"S": "u1"}, "sk": {"N": "1"}, "v": {"S": "before"}})
+        assert wait_until(lambda: get(ddb) == ({"pk": {"S": "u1"}, "sk": {"N": "1"}, "v": {"S": "before"}}, "hit"))
+        redis.stop()  # SIGKILL: the entry is on disk (appendfsync always)
+        assert wait_until(lambda: not stats(proxy)["redis"]["connected"])
+        ddb.put_item(TableName="Users", Item={"pk": {"S": "u1"}, "sk": {"N": "1"}, "v": {"S": "after"}})
+        assert get(ddb)[0]["v"] == {"S": "after"}  # Redis down: answered by the store
+        redis.start()
+        assert int(redis.command("DBSIZE").split(b":")[1].split(b"\r")[0]) > 0  # the old entry is back
+        assert wait_until(lambda: stats(proxy)["redis"]["connected"])
+        for _ in range(5):
+            item, status = get(ddb)
+            assert item["v"] == {"S": "after"}, status
+        assert wait_until(lambda: get(ddb)[1] == "hit")  # and the cache works again
+        assert get(ddb)[0]["v"] == {"S": "after"}
+    finally:
+        proxy.stop()
+        redis.stop()

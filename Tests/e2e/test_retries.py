@@ -115,3 +115,71 @@ def test_throttling_past_the_deadline_reaches_the_client_as_dynamodb_said_it(fla
     finally:
         control(flaky)
         proxy.stop()
+
+
+def test_stale_if_error_answers_a_throttled_read_from_the_cache(flaky, moto_url):
+    """Past its fresh time an entry is refreshed; when DynamoDB throttles the refresh past the
+    retry budget, the stale entry (inside staleIfError) is the answer, not the throttle."""
+    from conftest import wait_until
+    config = "cache:\n  default:\n    staleTime: 300\n    staleWhileRevalidate: 0\n    staleIfError: 600000\n    tombstone: 0\n"
+    proxy = start_proxy(flaky.url, env={"DYNACACHE_RETRY_MAX_ATTEMPTS": "2"}, config=config)
+    try:
+        reset_moto(moto_url)
+        control(flaky)
+        ddb = client(proxy.url)
+        ddb.create_table(TableName="Stale", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+        ddb.put_item(TableName="Stale", Item={"id": {"S": "k"}, "v": {"S": "kept"}})
+        assert wait_until(lambda: ddb.get_item(TableName="Stale", Key={"id": {"S": "k"}})
+                          ["ResponseMetadata"]["HTTPHeaders"]["x-dynacache-cache"] == "hit")
+        control(flaky, rate=0.001, burst=0)  # every request throttled from now on
+
+        def served_stale():
+            r = ddb.get_item(TableName="Stale", Key={"id": {"S": "k"}})
+            assert r["Item"]["v"] == {"S": "kept"}  # a hit while fresh, the stale entry after
+            return r["ResponseMetadata"]["HTTPHeaders"]["x-dynacache-cache"] == "stale"
+
+        assert wait_until(served_stale)
+        assert counts(flaky)["throttledByOp"].get("GetItem", 0) >= 2  # it did try the store
+        # a key never cached has nothing to fall back on: the throttle is the answer
+        with pytest.raises(ClientError) as e:
+            ddb.get_item(TableName="Stale", Key={"id": {"S": "never"}})
+        assert e.value.response["Error"]["Code"] == "ProvisionedThroughputExceededException"
+    finally:
+        control(flaky)
+        proxy.stop()
+
+
+def test_a_batched_write_past_its_deadline_is_answered_with_the_throttle(flaky, moto_url):
+    """A write waiting in the batch pipeline while DynamoDB throttles every BatchWriteItem is
+    answered, at its deadline, as DynamoDB would have answered it: throttled, not lost, not hung."""
+    proxy = start_proxy(flaky.url, env={"DYNACACHE_RETRY_DEADLINE_MS": "1500"})
+    try:
+        reset_moto(moto_url)
+        control(flaky)
+        ddb = client(proxy.url)
+        ddb.create_table(TableName="Late", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+
+        def writes():
+            return json.loads(urllib.request.urlopen(proxy.admin_url + "/stats", timeout=10).read())["writes"]
+
+        def batched_now():  # once the proxy knows the key schema, its writes go through the pipeline
+            before = writes()["batchedWrites"]
+            ddb.put_item(TableName="Late", Item={"id": {"S": "warm"}})
+            return writes()["batchedWrites"] > before
+
+        from conftest import wait_until
+        assert wait_until(batched_now)
+        control(flaky, rate=0.001, burst=0)
+        with pytest.raises(ClientError) as e:
+            ddb.put_item(TableName="Late", Item={"id": {"S": "k"}})
+        assert e.value.response["Error"]["Code"] == "ProvisionedThroughputExceededException"
+        assert counts(flaky)["throttledByOp"].get("BatchWriteItem", 0) >= 1  # it went batched
+        control(flaky)
+        # not applied: the client was told it failed
+        assert "Item" not in ddb.get_item(TableName="Late", Key={"id": {"S": "k"}}, ConsistentRead=True)
+        assert writes()["deadlineExceeded"] >= 1
+    finally:
+        control(flaky)
+        proxy.stop()

@@ -176,10 +176,21 @@ public final class ProxyService: HTTPResponder {
         "connection", "keep-alive", "transfer-encoding", "content-length", "upgrade", "te", "trailer",
     ]
 
+    /// The table store's answer as the client gets it. An answer the proxy assembled itself (a
+    /// miss batch's share of a BatchGetItem) has no request id: it gets a fresh one and the CRC
+    /// that DynamoDB puts on every answer and SDKs verify. A store's own answer is untouched.
     static func response(from answer: TableStoreResponse) -> ProxyHTTPResponse {
         var headers = HTTPHeaders()
         for (name, value) in answer.headers where !hopByHop.contains(name.lowercased()) {
             headers.add(name: name, value: value)
+        }
+        if !headers.contains(name: "x-amzn-requestid"),
+            headers.first(name: "content-type") == "application/x-amz-json-1.0"
+        {
+            headers.add(name: "x-amzn-RequestId", value: RequestID.make())
+            if !headers.contains(name: "x-amz-crc32") {
+                headers.add(name: "x-amz-crc32", value: String(CRC32.checksum(answer.body.readableBytesView)))
+            }
         }
         return ProxyHTTPResponse(
             status: HTTPResponseStatus(statusCode: answer.status), headers: headers, body: answer.body)
