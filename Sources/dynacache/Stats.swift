@@ -37,7 +37,11 @@ struct Stats: AsyncParsableCommand, AsyncEntryPoint {
             let stats = try JSONParser.parse(Array(body.readableBytesView))
             if watch { print("\u{1B}[2J\u{1B}[H", terminator: "") }
             print(StatsTable.render(stats), terminator: "")
-            if watch { try await Task.sleep(nanoseconds: 2_000_000_000) }
+            if watch {
+                // Each frame out now, also into a pipe (`| tee`), where stdout is block-buffered.
+                fflush(nil)
+                try await Task.sleep(nanoseconds: 2_000_000_000)
+            }
         } while watch
     }
 }

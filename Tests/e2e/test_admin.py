@@ -110,6 +110,43 @@ def test_the_stats_command(busy):
     assert refused.returncode != 0 and "401" in refused.stderr + refused.stdout
 
 
+def test_the_stats_command_watches_until_interrupted(busy):
+    """`dynacache stats --watch` redraws the table every two seconds with the current numbers
+    (a read made between two frames shows in the next one) and stops cleanly on SIGINT."""
+    import signal
+    import threading
+    from conftest import wait_until
+    proc = subprocess.Popen([DYNACACHE, "stats", "--watch", "--admin", busy.admin_url, "--token", "s3cret"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    frames, current = [], []
+
+    def read():
+        for line in proc.stdout:
+            if line.startswith("\x1b[2J"):  # each frame starts by clearing the screen
+                if current:
+                    frames.append("".join(current))
+                current[:] = [line]
+            else:
+                current.append(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        def fresh_hits(frame):
+            row = next(line for line in frame.splitlines() if line.startswith("Users / GetItem"))
+            return int(row.split()[3])
+
+        assert wait_until(lambda: len(frames) >= 1)
+        first = fresh_hits(frames[-1])
+        seen = len(frames)
+        ddb = client(busy.url)
+        ddb.get_item(TableName="Users", Key={"pk": {"S": "u0"}, "sk": {"N": "1"}})  # one more hit
+        assert wait_until(lambda: len(frames) > seen and fresh_hits(frames[-1]) == first + 1), frames[-1:]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+    assert proc.returncode in (0, 130, -signal.SIGINT), proc.stderr.read()
+
+
 class DataStats(html.parser.HTMLParser):
     def __init__(self):
         super().__init__()

@@ -189,7 +189,8 @@ def test_redis_killed_and_restarted_under_load_gives_no_errors_and_no_stale_valu
 
 def test_concurrent_misses_joined_into_batches_answer_as_their_own_reads(tmp_path, redis_server):
     redis_server.command("FLUSHALL")
-    # Every upstream read takes 40 ms, so the 40 clients' misses overlap and batches must form.
+    # Every upstream read takes 40 ms, so the 40 clients' misses overlap and batches form (that
+    # they do is certain in held_misses' tests below; this one checks 40 racing clients' answers).
     store = start_store(tmp_path / "store", env={"DYNACACHE_LATENCY": "40"})
     proxy = start_proxy(store.url, env={"DYNACACHE_MISS_BATCH_WINDOW_US": "3000"})
     try:
@@ -201,7 +202,6 @@ def test_concurrent_misses_joined_into_batches_answer_as_their_own_reads(tmp_pat
                          BillingMode="PAY_PER_REQUEST")
         for i in range(0, 40, 2):  # even keys exist, odd ones do not
             ddb.put_item(TableName="Users", Item={"pk": {"S": f"u{i}"}, "sk": {"N": "1"}, "n": {"N": str(i)}})
-        time.sleep(3.2)  # past the writes' tombstones: these reads are plain misses
         results, errors = {}, []
 
         def read(i):
@@ -222,7 +222,7 @@ def test_concurrent_misses_joined_into_batches_answer_as_their_own_reads(tmp_pat
             item, _ = results[i]
             assert (item["n"]["N"] if item else None) == (str(i) if i % 2 == 0 else None), i
         batching = stats(proxy)["missBatching"]
-        assert int(batching["batches"]) > 0 and int(batching["batchedKeys"]) >= 2 * int(batching["batches"])
+        assert int(batching["batchedKeys"]) >= 2 * int(batching["batches"])  # only joined misses count
     finally:
         proxy.stop()
         store.stop()
@@ -261,3 +261,74 @@ def test_a_redis_that_kept_its_data_over_a_restart_serves_nothing_older_than_the
     finally:
         proxy.stop()
         redis.stop()
+
+
+def held_misses(tmp_path, keys, store_env=None, provisioned=None, **control):
+    """Misses for `keys` through a proxy whose upstream holds the first GetItem until all the
+    others have missed too: they certainly meet in one pending BatchGetItem behind it (a 3 s
+    window), whatever the machine's speed. `control` says how the upstream misbehaves after.
+    Returns (answers by key, the proxy's missBatching stats, upstream counts)."""
+    from conftest import start_misbehaving_upstream, wait_until
+    store = start_store(tmp_path / "s", env=store_env)
+    holder = start_misbehaving_upstream(store.url)
+    proxy = start_proxy(holder.url, env={"DYNACACHE_MISS_BATCH_WINDOW_US": "3000000"})
+    try:
+        direct = client(store.url)
+        extra = {"BillingMode": "PROVISIONED", "ProvisionedThroughput": provisioned} if provisioned else \
+            {"BillingMode": "PAY_PER_REQUEST"}
+        direct.create_table(TableName="Users", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                                         {"AttributeName": "sk", "KeyType": "RANGE"}],
+                            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                                  {"AttributeName": "sk", "AttributeType": "N"}], **extra)
+        for k in keys:
+            if not k.startswith("absent"):
+                direct.put_item(TableName="Users", Item={"pk": {"S": k}, "sk": {"N": "1"}, "v": {"S": k}})
+        holder.control(hold=["GetItem"], **control)
+        answers, errors = {}, []
+
+        def read(k):
+            try:
+                answers[k] = get(client(proxy.url), pk=k)[0]
+            except Exception as e:  # noqa: BLE001 - asserted below
+                errors.append(repr(e))
+
+        first = threading.Thread(target=read, args=(keys[0],))
+        first.start()
+        assert wait_until(lambda: holder.counts()["held"] == 1)  # alone, and held
+        rest = [threading.Thread(target=read, args=(k,)) for k in keys[1:]]
+        for t in rest:
+            t.start()
+        assert wait_until(lambda: stats(proxy)["totals"]["misses"] >= len(keys))
+        holder.release()
+        for t in [first, *rest]:
+            t.join()
+        assert errors == []
+        return answers, stats(proxy)["missBatching"], holder.counts()
+    finally:
+        proxy.stop()
+        holder.stop()
+        store.stop()
+
+
+def expected(k):
+    return None if k.startswith("absent") else {"pk": {"S": k}, "sk": {"N": "1"}, "v": {"S": k}}
+
+
+def test_a_failed_miss_batch_falls_back_to_one_getitem_per_key(tmp_path):
+    keys = [f"u{i}" for i in range(8)] + ["absent1", "absent2"]
+    answers, batching, counts = held_misses(tmp_path, keys, apply_then_fail=["BatchGetItem"])
+    assert answers == {k: expected(k) for k in keys}  # each as its own GetItem would have answered
+    assert int(batching["batches"]) >= 1
+    assert counts["forwarded"].get("BatchGetItem", 0) >= 1  # the batch was sent, and failed
+    assert counts["forwarded"]["GetItem"] >= len(keys)  # the first alone, then each key again
+
+
+def test_unprocessed_keys_of_a_miss_batch_are_read_on_their_own(tmp_path):
+    # 10 RCU, one second of burst: a batch of 40 eventually consistent reads (20 units) comes
+    # back about half unprocessed; those keys are read alone (throttled, retried by the proxy)
+    keys = [f"u{i}" for i in range(40)]
+    answers, batching, counts = held_misses(tmp_path, keys, store_env={"DYNACACHE_CAPACITY_BURST_S": "1"},
+                                            provisioned={"ReadCapacityUnits": 10, "WriteCapacityUnits": 100})
+    assert answers == {k: expected(k) for k in keys}
+    assert int(batching["batches"]) >= 1 and counts["forwarded"].get("BatchGetItem", 0) >= 1
+    assert counts["forwarded"]["GetItem"] > 1  # some keys came back unprocessed and went alone

@@ -317,3 +317,39 @@ def test_tombstones_keep_a_lagging_replica_out_of_the_cache(tmp_path, redis_serv
     finally:
         proxy.stop()
         store.stop()
+
+
+def test_an_index_added_through_the_proxy_is_known_to_its_invalidation(tmp_path, redis_server):
+    """UpdateTable through the proxy makes it forget the table's key schema: a GSI added later
+    is cached, and a write that moves an item out of one of its partitions invalidates it (a
+    proxy still holding the old schema would not know the index exists)."""
+    redis_server.command("FLUSHALL")
+    proxy = start_proxy("embedded", ["--data", str(tmp_path / "data")], config=SCANS_ON)
+    try:
+        ddb = client(proxy.url)
+        ddb.create_table(TableName="Orders", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                                       {"AttributeName": "sk", "KeyType": "RANGE"}],
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                               {"AttributeName": "sk", "AttributeType": "N"}],
+                         BillingMode="PAY_PER_REQUEST")
+        ddb.put_item(TableName="Orders", Item=order("u1", 1, "open", 10))
+        base = dict(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "u1"}})
+        assert wait_until(lambda: run(ddb, "query", base)[1] == "hit")  # the schema is known now
+        ddb.update_table(TableName="Orders", AttributeDefinitions=[{"AttributeName": "status", "AttributeType": "S"},
+                                                                  {"AttributeName": "sk", "AttributeType": "N"}],
+                         GlobalSecondaryIndexUpdates=[{"Create": {
+                             "IndexName": "byStatus",
+                             "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"},
+                                           {"AttributeName": "sk", "KeyType": "RANGE"}],
+                             "Projection": {"ProjectionType": "ALL"}}}])
+        assert wait_until(lambda: all(i["IndexStatus"] == "ACTIVE" for i in
+                                      ddb.describe_table(TableName="Orders")["Table"]["GlobalSecondaryIndexes"]))
+        gsi = dict(IndexName="byStatus", KeyConditionExpression="#s = :s", ExpressionAttributeNames={"#s": "status"},
+                   ExpressionAttributeValues={":s": {"S": "open"}})
+        assert wait_until(lambda: run(ddb, "query", gsi) == ([json.dumps(order("u1", 1, "open", 10), sort_keys=True)], "hit"))
+        ddb.update_item(TableName="Orders", Key={"pk": {"S": "u1"}, "sk": {"N": "1"}}, UpdateExpression="SET #s = :c",
+                        ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":c": {"S": "closed"}})
+        assert run(ddb, "query", gsi)[0] == []  # not the cached answer from before the write
+        assert run(ddb, "query", gsi, truth=True)[0] == []
+    finally:
+        proxy.stop()
