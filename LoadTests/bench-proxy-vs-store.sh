@@ -2,7 +2,8 @@
 # The load tests' benchmark (`make bench-load`): the default seed scenario against `dynacache
 # store --latency 5` (a remote DynamoDB's round trip) and against the proxy in front of it, back
 # to back in one run, with the coherence check beside the proxy run. Release builds; the report
-# goes to $REPORT (default LoadTests/results/default-proxy-vs-store).
+# goes to $REPORT (default .run/results/default-proxy-vs-store, ignored by git: the committed
+# reference report in LoadTests/results/ changes only when someone copies a new run there).
 # Open loop at $RATE scenario steps/s (default 1500, which both endpoints sustain here), so the
 # latencies compare at the same offered load; RATE=0 runs a closed loop of $CONCURRENCY workers
 # instead (throughput; on 2 shared cores it mostly measures who gets the CPU).
@@ -13,7 +14,7 @@ WARMUP=${WARMUP:-5s}
 CONCURRENCY=${CONCURRENCY:-32}
 RATE=${RATE:-1500}
 LATENCY=${LATENCY:-5}
-REPORT=${REPORT:-LoadTests/results/default-proxy-vs-store}
+REPORT=${REPORT:-.run/results/default-proxy-vs-store}
 . scripts/bench-lib.sh
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT

@@ -22,10 +22,25 @@ trap cleanup EXIT
 
 mkdir -p .run
 $BIN/DynaCacheBench stub-upstream "$STUB" > .run/stub.log 2>&1 & pids+=($!)
-echo '# bench' > .run/bench-empty.yaml
+# Forwarding only: the cache off for every table (otherwise a Redis at the default address
+# would turn this into a cache-hit benchmark); checked below by the answer's cache header.
+printf 'cache:\n  default:\n    enabled: false\n' > .run/bench-empty.yaml
 $BIN/dynacache serve --config .run/bench-empty.yaml --upstream "http://127.0.0.1:$STUB" \
   --listen "127.0.0.1:$PROXY" --admin-listen "127.0.0.1:$ADMIN" --log-level warning > .run/bench-proxy.log 2>&1 & pids+=($!)
 wait_http "http://127.0.0.1:$STUB/"; wait_http "http://127.0.0.1:$ADMIN/health"
+
+expect_bypass() { # url: the proxy forwards GetItem rather than answering it from a cache
+  local header
+  header=$(curl -s -D - -o /dev/null -X POST -H 'Content-Type: application/x-amz-json-1.0' \
+    -H 'X-Amz-Target: DynamoDB_20120810.GetItem' \
+    --data '{"TableName":"Users","Key":{"pk":{"S":"USER#12345"},"sk":{"S":"PROFILE"}}}' "$1/" |
+    tr -d '\r' | awk -F': ' 'tolower($1) == "x-dynacache-cache" {print $2}')
+  if [ "$header" != "bypass" ]; then
+    echo "bench-passthrough: $1 answered with x-dynacache-cache '$header', not bypass: not a pass-through benchmark" >&2
+    exit 1
+  fi
+}
+expect_bypass "http://127.0.0.1:$PROXY"
 
 cat > .run/getitem.lua <<'LUA'
 wrk.method = "POST"
@@ -66,6 +81,7 @@ wait_http "http://127.0.0.1:$MOTO/moto-api/"
 $BIN/dynacache serve --config .run/bench-empty.yaml --upstream "http://127.0.0.1:$MOTO" \
   --listen "127.0.0.1:$PROXY_MOTO" --admin-listen "127.0.0.1:$ADMIN_MOTO" --log-level warning > .run/bench-proxy-moto.log 2>&1 & pids+=($!)
 wait_http "http://127.0.0.1:$ADMIN_MOTO/health"
+expect_bypass "http://127.0.0.1:$PROXY_MOTO"
 "$PYTHON" - "http://127.0.0.1:$MOTO" "http://127.0.0.1:$PROXY_MOTO" <<'PY'
 import statistics, sys, time
 import boto3

@@ -28,7 +28,7 @@ enum IndexBenchmark {
             )
         }
         let count = 5_000
-        print("secondary indexes, embedded store in process, release build, \(count) PutItems per table:")
+        print("secondary indexes, embedded store in process, \(BuildKind.name), \(count) PutItems per table:")
         var putCost: [Int: Double] = [:]
         for gsis in [0, 1, 3] {
             let name = "Bench\(gsis)"

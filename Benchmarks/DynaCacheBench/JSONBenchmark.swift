@@ -15,20 +15,21 @@ enum JSONBenchmark {
     static func run() {
         let operation = Operation(family: .dynamoDB, name: "GetItem")
         let iterations = 200_000
-        print("JSON benchmark, \(iterations) iterations each, release build")
+        print("JSON benchmark, \(iterations) iterations each, \(BuildKind.name)")
         print("request \(getItemRequest.count) bytes, response \(getItemResponse.count) bytes")
         var rows: [(String, Double)] = []
         for round in 1...3 {
+            // Every timed call must succeed: a parse that failed early would be timed as fast.
             let ours = measure(iterations) {
-                _ = try? RequestShape.validate(body: getItemRequest, operation: operation)
+                (try? RequestShape.validate(body: getItemRequest, operation: operation)) != nil
             }
-            let parseOnly = measure(iterations) { _ = try? JSONParser.parse(getItemRequest) }
+            let parseOnly = measure(iterations) { (try? JSONParser.parse(getItemRequest)) != nil }
             let foundation = measure(iterations) {
-                _ = try? JSONSerialization.jsonObject(with: Data(getItemRequest))
+                (try? JSONSerialization.jsonObject(with: Data(getItemRequest))) != nil
             }
-            let ourResponse = measure(iterations / 4) { _ = try? JSONParser.parse(getItemResponse) }
+            let ourResponse = measure(iterations / 4) { (try? JSONParser.parse(getItemResponse)) != nil }
             let foundationResponse = measure(iterations / 4) {
-                _ = try? JSONSerialization.jsonObject(with: Data(getItemResponse))
+                (try? JSONSerialization.jsonObject(with: Data(getItemResponse))) != nil
             }
             rows = [
                 ("request: parse + shape check (proxy path)", ours),
@@ -46,11 +47,15 @@ enum JSONBenchmark {
         }
     }
 
-    static func measure(_ iterations: Int, _ body: () -> Void) -> Double {
-        for _ in 0..<(iterations / 10) { body() }  // warm up
+    /// Microseconds per call of `body`, which says whether the call succeeded; stops the
+    /// benchmark if any did not.
+    static func measure(_ iterations: Int, _ body: () -> Bool) -> Double {
+        var failures = 0
+        for _ in 0..<(iterations / 10) where !body() { failures += 1 }  // warm up
         let start = DispatchTime.now().uptimeNanoseconds
-        for _ in 0..<iterations { body() }
+        for _ in 0..<iterations where !body() { failures += 1 }
         let elapsed = DispatchTime.now().uptimeNanoseconds - start
+        precondition(failures == 0, "\(failures) timed calls failed: the numbers would time errors")
         return Double(elapsed) / Double(iterations) / 1000
     }
 

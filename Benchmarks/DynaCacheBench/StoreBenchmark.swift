@@ -45,7 +45,7 @@ enum StoreBenchmark {
             precondition(r.status == 200)
         }
         let queryMicros = Double(DispatchTime.now().uptimeNanoseconds - queryStart) / Double(queries) / 1000
-        print("embedded store, in process (no HTTP), release build, \(count) items:")
+        print("embedded store, in process (no HTTP), \(BuildKind.name), \(count) items:")
         print(
             String(
                 format: "  PutItem  %7.1f µs/call  (%6.0f/s, one SQLite transaction each, WAL)", putMicros,

@@ -33,7 +33,7 @@ enum StreamBenchmark {
         let arn = create("Streamed", stream: true)!
         let perRound = 2_000
         var cost: [String: Double] = ["Plain": 0, "Streamed": 0]
-        print("streams, embedded store in process, release build, 3 rounds x \(perRound) writes per table:")
+        print("streams, embedded store in process, \(BuildKind.name), 3 rounds x \(perRound) writes per table:")
         for round in 0..<3 {
             for table in round % 2 == 0 ? ["Plain", "Streamed"] : ["Streamed", "Plain"] {
                 let start = DispatchTime.now().uptimeNanoseconds

@@ -82,5 +82,20 @@ import Testing
         #expect(d.upstreamCallsSaved == 142)
         #expect(abs(d.hitRatio - 100.0 / 120) < 1e-9)
         #expect(d.coalescedWrites == 30)
+        #expect(d.requestsSeen == 120 + 50)
+    }
+
+    /// The coherence checker's table is left out of the reads, so the proxy's hit ratio counts
+    /// the same reads as the load generator's header count.
+    @Test func proxyCountersLeaveOutTheCoherenceTable() throws {
+        let stats = try JSONParser.parse(
+            #"{"totals": {"hits": 15, "misses": 15}, "tables": {"Users": {"GetItem": {"hits": 9, "misses": 1, "upstreamCalls": 1}, "Query": {"hits": 1, "misses": 4, "upstreamCalls": 4}}, "Coherence": {"GetItem": {"hits": 5, "misses": 10, "upstreamCalls": 10}}}, "writes": {"clientWrites": 0}}"#
+        )
+        let all = ProxyCounters(stats: stats)
+        let load = ProxyCounters(stats: stats, excluding: ["Coherence"])
+        #expect(all.cacheServed == 15 && all.misses == 15)
+        #expect(load.cacheServed == 10 && load.misses == 5 && load.upstreamReads == 5)
+        #expect(abs(load.hitRatio - 10.0 / 15) < 1e-9)
+        #expect(load.upstreamCallsSaved == 10 && load.requestsSeen == 15)
     }
 }

@@ -30,8 +30,10 @@ public enum SummaryTable {
         if runs.contains(where: { $0.proxy != nil }) {
             row("hit ratio (proxy /stats)", { $0.proxy.map { String(format: "%.1f%%", $0.hitRatio * 100) } ?? "–" })
             row(
-                "upstream calls saved",
-                { r in r.proxy.map { "\($0.upstreamCallsSaved) (\(pct($0.upstreamCallsSaved, r.requests)))" } ?? "–" })
+                "upstream calls saved (of requests the proxy saw)",
+                { r in
+                    r.proxy.map { "\($0.upstreamCallsSaved) (\(pct($0.upstreamCallsSaved, $0.requestsSeen)))" } ?? "–"
+                })
             row(
                 "writes: client → upstream",
                 { $0.proxy.map { "\($0.clientWrites) → \($0.upstreamWriteRequests)" } ?? "–" })

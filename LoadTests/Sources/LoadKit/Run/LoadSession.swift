@@ -106,13 +106,16 @@ public struct LoadSession: Sendable {
         let runner = LoadRunner(workload: workload, client: client, settings: settings)
         let coherenceChecker = checker
         let before = Box<ProxyCounters?>(nil)
+        // the coherence checker's table is its own traffic, not the generator's
+        let excluded: Set<String> = checker == nil ? [] : Set([coherence?.table].compactMap { $0 })
         let coherenceTask = Box<Task<CoherenceLedger.Verdict, Never>?>(nil)
         let label = target.label
         let total = settings.durationSeconds
         let (state, seconds) = await runner.run(
             beforeMeasuring: {
                 if let admin = target.adminURL {
-                    before.value = await ProxyCounters.fetch(client: client, adminURL: admin, token: adminToken)
+                    before.value = await ProxyCounters.fetch(
+                        client: client, adminURL: admin, token: adminToken, excluding: excluded)
                 }
                 if let checker = coherenceChecker {
                     let deadline = total.map { Clock.nanos() + UInt64($0 * 1e9) } ?? UInt64.max
@@ -126,7 +129,8 @@ public struct LoadSession: Sendable {
         let verdict = await coherenceTask.value?.value
         var counters: ProxyCounters? = nil
         if let admin = target.adminURL,
-            let after = await ProxyCounters.fetch(client: client, adminURL: admin, token: adminToken)
+            let after = await ProxyCounters.fetch(
+                client: client, adminURL: admin, token: adminToken, excluding: excluded)
         {
             counters = after - (before.value ?? ProxyCounters())
         }
