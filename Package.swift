@@ -219,7 +219,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server", "DynamoModel", "SigV4", "TableStore", "CHiredis", "CSQLite"]
+            dependencies: [
+                "Server", "DynamoModel", "SigV4", "TableStore", "CHiredis", "CSQLite",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]
