@@ -85,6 +85,24 @@ struct ConfigurationTests {
         #expect(config.listen.port == 9200)
     }
 
+    /// Every boolean variable reads 1/true/yes/on and 0/false/no/off alike (they used to differ).
+    @Test func booleansReadTheSameEverywhere() throws {
+        for (text, value) in [("1", true), ("yes", true), ("ON", true), ("true", true), ("0", false), ("off", false)] {
+            var config = ProxyConfiguration()
+            try config.apply(environment: [
+                "DYNACACHE_WRITE_COALESCE": text, "DYNACACHE_CHANGE_STREAM": text,
+                "DYNACACHE_FORWARD_OTHER_REQUESTS": text,
+            ])
+            #expect(config.writes.defaultSettings.coalesce == value)
+            #expect(config.changeStream.enabled == value)
+            #expect(config.forwardOtherRequests == value)
+        }
+        var config = ProxyConfiguration()
+        #expect(throws: ConfigurationError.self) {
+            try config.apply(environment: ["DYNACACHE_WRITE_BATCHING": "maybe"])
+        }
+    }
+
     @Test func refusesUnsafeOrBrokenSettings() throws {
         var open = ProxyConfiguration()
         open.listen = HostPort(host: "0.0.0.0", port: 8000)

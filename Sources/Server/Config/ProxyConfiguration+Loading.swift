@@ -268,16 +268,13 @@ extension ProxyConfiguration {
             ("DYNACACHE_WRITE_SEND_WHEN_IDLE", \WriteSettings.sendWhenIdle),
         ] {
             guard let v = env[name] else { continue }
-            guard let flag = Bool(v) else { throw ConfigurationError("\(name): expected true or false, got \(v)") }
+            let flag = try Self.bool(v, name)
             writes.defaultSettings[keyPath: path] = flag
             for table in writes.tables.keys { writes.tables[table]![keyPath: path] = flag }
         }
         if let v = env["DYNACACHE_ADMIN_TOKEN"] { adminToken = v }
         if let v = env["DYNACACHE_CHANGE_STREAM"] {
-            guard let flag = Bool(v) else {
-                throw ConfigurationError("DYNACACHE_CHANGE_STREAM: expected true or false, got \(v)")
-            }
-            changeStream.enabled = flag
+            changeStream.enabled = try Self.bool(v, "DYNACACHE_CHANGE_STREAM")
         }
         if let v = env["DYNACACHE_CHANGE_STREAM_TABLES"] {
             changeStream.tables = v.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
@@ -390,6 +387,7 @@ extension ProxyConfiguration {
         return .url(text)
     }
 
+    /// Every boolean setting in the environment and on the command line reads the same way.
     static func bool(_ text: String, _ name: String) throws -> Bool {
         switch text.lowercased() {
         case "1", "true", "yes", "on": return true
