@@ -11,15 +11,21 @@ import pytest
 from conftest import RedisServer, client, reset_moto, start_proxy, start_store
 
 
+def create_users(ddb, **extra):
+    """The Users table (pk S, sk N) most tests here read; on demand unless `extra` says otherwise."""
+    ddb.create_table(TableName="Users", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                                  {"AttributeName": "sk", "KeyType": "RANGE"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "sk", "AttributeType": "N"}],
+                     **(extra or {"BillingMode": "PAY_PER_REQUEST"}))
+
+
 @pytest.fixture()
 def cached(tmp_path, redis_server):
     redis_server.command("FLUSHALL")
     proxy = start_proxy("embedded", ["--data", str(tmp_path / "data")])
     ddb = client(proxy.url)
-    ddb.create_table(TableName="Users", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                                  {"AttributeName": "sk", "KeyType": "RANGE"}],
-                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                           {"AttributeName": "sk", "AttributeType": "N"}], BillingMode="PAY_PER_REQUEST")
+    create_users(ddb)
     yield proxy, ddb
     proxy.stop()
 
@@ -103,10 +109,7 @@ def test_read_your_writes_after_every_write(cached):
     ddb.put_item(TableName="Users", Item={**key, "v": {"N": "6"}})
     assert get(ddb)[0]["v"] == {"N": "6"}
     ddb.delete_table(TableName="Users")
-    ddb.create_table(TableName="Users", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                                  {"AttributeName": "sk", "KeyType": "RANGE"}],
-                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                           {"AttributeName": "sk", "AttributeType": "N"}], BillingMode="PAY_PER_REQUEST")
+    create_users(ddb)
     assert get(ddb)[0] is None
 
 
@@ -134,11 +137,7 @@ def test_redis_killed_and_restarted_under_load_gives_no_errors_and_no_stale_valu
     proxy = start_proxy("embedded", ["--data", str(tmp_path / "data"), "--redis", redis.url])
     try:
         ddb = client(proxy.url)
-        ddb.create_table(TableName="Users", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                                      {"AttributeName": "sk", "KeyType": "RANGE"}],
-                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                               {"AttributeName": "sk", "AttributeType": "N"}],
-                         BillingMode="PAY_PER_REQUEST")
+        create_users(ddb)
         errors, stale = [], []
         latest = {}
         stop = threading.Event()
@@ -195,11 +194,7 @@ def test_concurrent_misses_joined_into_batches_answer_as_their_own_reads(tmp_pat
     proxy = start_proxy(store.url, env={"DYNACACHE_MISS_BATCH_WINDOW_US": "3000"})
     try:
         ddb = client(proxy.url)
-        ddb.create_table(TableName="Users", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                                      {"AttributeName": "sk", "KeyType": "RANGE"}],
-                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                               {"AttributeName": "sk", "AttributeType": "N"}],
-                         BillingMode="PAY_PER_REQUEST")
+        create_users(ddb)
         for i in range(0, 40, 2):  # even keys exist, odd ones do not
             ddb.put_item(TableName="Users", Item={"pk": {"S": f"u{i}"}, "sk": {"N": "1"}, "n": {"N": str(i)}})
         results, errors = {}, []
@@ -239,11 +234,7 @@ def test_a_redis_that_kept_its_data_over_a_restart_serves_nothing_older_than_the
                         config="cache:\n  default:\n    staleTime: 600000\n    tombstone: 0\n")
     try:
         ddb = client(proxy.url)
-        ddb.create_table(TableName="Users", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                                      {"AttributeName": "sk", "KeyType": "RANGE"}],
-                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                               {"AttributeName": "sk", "AttributeType": "N"}],
-                         BillingMode="PAY_PER_REQUEST")
+        create_users(ddb)
         ddb.put_item(TableName="Users", Item={"pk": {"S": "u1"}, "sk": {"N": "1"}, "v": {"S": "before"}})
         assert wait_until(lambda: get(ddb) == ({"pk": {"S": "u1"}, "sk": {"N": "1"}, "v": {"S": "before"}}, "hit"))
         redis.stop()  # SIGKILL: the entry is on disk (appendfsync always)
@@ -276,10 +267,7 @@ def held_misses(tmp_path, keys, store_env=None, provisioned=None, **control):
         direct = client(store.url)
         extra = {"BillingMode": "PROVISIONED", "ProvisionedThroughput": provisioned} if provisioned else \
             {"BillingMode": "PAY_PER_REQUEST"}
-        direct.create_table(TableName="Users", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                                         {"AttributeName": "sk", "KeyType": "RANGE"}],
-                            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                                  {"AttributeName": "sk", "AttributeType": "N"}], **extra)
+        create_users(direct, **extra)
         for k in keys:
             if not k.startswith("absent"):
                 direct.put_item(TableName="Users", Item={"pk": {"S": k}, "sk": {"N": "1"}, "v": {"S": k}})
