@@ -23,13 +23,12 @@ as asked (DIFF_EXAMPLES, DIFF_SEED) and prints every divergence it finds.
 
 import json
 import os
-import random
 
 import pytest
 from hypothesis import HealthCheck, settings, strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
-from conftest import free_port, start_proxy, start_store
+from conftest import start_proxy, start_store
 from rawhttp import post
 
 EXAMPLES = int(os.environ.get("DIFF_EXAMPLES", "12"))

@@ -4,7 +4,6 @@ request ids, timestamps and other per-run values are masked."""
 
 import json
 
-import pytest
 from botocore.exceptions import ClientError
 
 from conftest import client, reset_moto, start_proxy

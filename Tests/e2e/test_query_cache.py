@@ -6,7 +6,6 @@ Read-your-writes is checked against the truth: the same request with ReturnConsu
 which the cache never answers."""
 
 import json
-import time
 import urllib.request
 
 import pytest

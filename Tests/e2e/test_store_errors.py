@@ -1,7 +1,6 @@
 """The embedded store's answers where DynamoDB's documentation and moto part ways, checked
 against the store alone with DynamoDB's own error wording."""
 
-import json
 import os
 import signal
 import subprocess
@@ -11,7 +10,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import DYNACACHE, client, start_proxy, start_store
+from conftest import client, start_proxy, start_store
 from rawhttp import error_of, post
 
 

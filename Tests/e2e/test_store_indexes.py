@@ -8,7 +8,7 @@ DynamoDB says ValidationException ("The table does not have the specified index"
 against the store alone."""
 
 from conftest import client, reset_moto
-from test_store_differential import call, canonical, pages, sort_batch
+from test_store_differential import call, pages, sort_batch
 
 
 def scenario(url):
