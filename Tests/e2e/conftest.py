@@ -197,6 +197,14 @@ def client(url, service="dynamodb", key="AKIDCLIENT", secret="client-secret-key"
     return c
 
 
+def create_id_table(ddb, name, **extra):
+    """A table keyed by one string attribute `id`, on demand unless `extra` says otherwise
+    (BillingMode, ProvisionedThroughput, StreamSpecification...)."""
+    extra.setdefault("BillingMode", "PAY_PER_REQUEST")
+    ddb.create_table(TableName=name, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], **extra)
+
+
 def wait_until(predicate, timeout=20.0, interval=0.05):
     """Polls `predicate` until it holds or `timeout` seconds pass; tests assert the result.
     Waiting for a condition with a deadline, not for a fixed time, keeps them true on a

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from conftest import DYNACACHE, client, start_proxy
+from conftest import DYNACACHE, client, create_id_table, start_proxy
 
 
 def get(url, token=None):
@@ -198,10 +198,9 @@ def test_the_grafana_dashboard_and_alert_rules_name_metrics_the_proxy_exports(tm
     proxy = start_proxy(store.url, env={"DYNACACHE_ADMIN_TOKEN": "s3cret"})
     try:
         ddb = client(proxy.url)
-        ddb.create_table(TableName="Slow", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                         BillingMode="PROVISIONED", ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 1},
-                         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+        create_id_table(ddb, "Slow", BillingMode="PROVISIONED",
+                        ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 1},
+                        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
         written = []
 
         def exported():

@@ -10,7 +10,7 @@ import botocore.credentials
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import client, reset_moto
+from conftest import client, create_id_table, reset_moto
 from rawhttp import error_of, post
 
 LIST = "DynamoDB_20120810.ListTables"
@@ -138,8 +138,7 @@ def cached_key(moto_url, auth_proxy):
     must come from the signature check, not from a miss that happened to go upstream."""
     reset_moto(moto_url)
     ddb = client(auth_proxy.url)
-    ddb.create_table(TableName="Hits", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    create_id_table(ddb, "Hits")
     ddb.put_item(TableName="Hits", Item={"id": {"S": "hot"}, "secret": {"S": "only for signed clients"}})
     from conftest import wait_until
     assert wait_until(lambda: ddb.get_item(TableName="Hits", Key={"id": {"S": "hot"}})

@@ -6,7 +6,7 @@ import json
 
 from botocore.exceptions import ClientError
 
-from conftest import client, reset_moto, start_proxy
+from conftest import client, create_id_table, reset_moto, start_proxy
 
 MASKED_KEYS = {
     "RequestId", "HTTPHeaders", "RetryAttempts", "CreationDateTime", "ApproximateCreationDateTime",
@@ -219,8 +219,7 @@ def test_forwarded_answer_keeps_checksum_and_request_id(tmp_path):
 def test_cached_answers_carry_their_own_request_ids_and_checksums(moto_url, proxy):
     reset_moto(moto_url)
     ddb = client(proxy.url)
-    ddb.create_table(TableName="Ids", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    create_id_table(ddb, "Ids")
     ddb.put_item(TableName="Ids", Item={"id": {"S": "a"}, "v": {"S": "x" * 300}})
     ids, statuses = set(), []
     for _ in range(8):

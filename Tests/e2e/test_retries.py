@@ -7,7 +7,7 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import client, reset_moto, start_misbehaving_upstream, start_proxy
+from conftest import client, create_id_table, reset_moto, start_misbehaving_upstream, start_proxy
 
 
 
@@ -45,8 +45,7 @@ def table(moto_url, flaky, retry_proxy):
     reset_moto(moto_url)
     control(flaky)
     ddb = client(retry_proxy.url)
-    ddb.create_table(TableName="Hot", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    create_id_table(ddb, "Hot")
     return ddb
 
 
@@ -127,8 +126,7 @@ def test_stale_if_error_answers_a_throttled_read_from_the_cache(flaky, moto_url)
         reset_moto(moto_url)
         control(flaky)
         ddb = client(proxy.url)
-        ddb.create_table(TableName="Stale", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+        create_id_table(ddb, "Stale")
         ddb.put_item(TableName="Stale", Item={"id": {"S": "k"}, "v": {"S": "kept"}})
         assert wait_until(lambda: ddb.get_item(TableName="Stale", Key={"id": {"S": "k"}})
                           ["ResponseMetadata"]["HTTPHeaders"]["x-dynacache-cache"] == "hit")
@@ -158,8 +156,7 @@ def test_a_batched_write_past_its_deadline_is_answered_with_the_throttle(flaky, 
         reset_moto(moto_url)
         control(flaky)
         ddb = client(proxy.url)
-        ddb.create_table(TableName="Late", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+        create_id_table(ddb, "Late")
 
         def writes():
             return json.loads(urllib.request.urlopen(proxy.admin_url + "/stats", timeout=10).read())["writes"]

@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import client, start_proxy, start_store, wait_until
+from conftest import client, create_id_table, start_proxy, start_store, wait_until
 
 KEYS = {"DYNACACHE_AUTH_KEYS": "AKIDPROXY:proxy-secret-key,AKIDDEV:dev-secret-key"}
 
@@ -45,10 +45,7 @@ def test_the_proxy_signs_everything_it_sends_with_its_own_credentials(signed_sto
     proxy = start_proxy(signed_store.url, env={"AWS_ACCESS_KEY_ID": "AKIDPROXY", "AWS_SECRET_ACCESS_KEY": "proxy-secret-key"})
     try:
         ddb = client(proxy.url)  # the client's own key means nothing to the store: the proxy re-signs
-        ddb.create_table(TableName="Signed", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                         BillingMode="PAY_PER_REQUEST",
-                         StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+        create_id_table(ddb, "Signed", StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
         ddb.put_item(TableName="Signed", Item={"id": {"S": "a"}, "v": {"S": "1"}})  # batched: BatchWriteItem
         assert ddb.get_item(TableName="Signed", Key={"id": {"S": "a"}})["Item"]["v"] == {"S": "1"}
         assert ddb.batch_get_item(RequestItems={"Signed": {"Keys": [{"id": {"S": "a"}}]}})["Responses"]["Signed"]
