@@ -3,8 +3,9 @@ import NIOCore
 import NIOPosix
 
 /// A small pool of pipelined Redis connections, one or more per event loop, each kept up by a
-/// `RedisReconnector` (connect, handshake, use, back off). When no connection is up, commands fail at once with `.notConnected`: callers treat
-/// Redis as a cache that may be absent, never as a reason to fail a request.
+/// `RedisReconnector` (connect, handshake, use, back off). When no connection is up, commands
+/// fail at once with `.notConnected`: callers treat Redis as a cache that may be absent, never as
+/// a reason to fail a request.
 public final class RedisClient: Sendable {
     public let configuration: RedisConfiguration
     let group: any EventLoopGroup
